@@ -142,15 +142,7 @@ const NUMBER_OPS: &[Op] = &[
     Op::Nin,
 ];
 const TIME_OPS: &[Op] = &[Op::Gt, Op::Gte, Op::Lt, Op::Lte];
-const NULLABLE_TIME_OPS: &[Op] = &[
-    Op::Eq,
-    Op::Neq,
-    Op::Gt,
-    Op::Gte,
-    Op::Lt,
-    Op::Lte,
-    Op::Null,
-];
+const NULLABLE_TIME_OPS: &[Op] = &[Op::Eq, Op::Neq, Op::Gt, Op::Gte, Op::Lt, Op::Lte, Op::Null];
 const DELETED_AT_OPS: &[Op] = &[Op::Null, Op::Gt, Op::Gte, Op::Lt, Op::Lte];
 const BOOL_OPS: &[Op] = &[Op::Eq, Op::Neq];
 const DECIMAL_OPS: &[Op] = &[Op::Eq, Op::Neq, Op::Null];
@@ -179,33 +171,203 @@ macro_rules! field {
 }
 
 const fn id_field() -> FieldDef {
-    field!("id", FieldKind::Uuid, nullable = false, ops = ID_OPS, sort = false, search = false, writable = false, required = false, "UUID v4")
+    field!(
+        "id",
+        FieldKind::Uuid,
+        nullable = false,
+        ops = ID_OPS,
+        sort = false,
+        search = false,
+        writable = false,
+        required = false,
+        "UUID v4"
+    )
 }
 const fn inserted_at() -> FieldDef {
-    field!("inserted_at", FieldKind::Timestamp, nullable = false, ops = TIME_OPS, sort = true, search = false, writable = false, required = false, "Creation time (UTC)")
+    field!(
+        "inserted_at",
+        FieldKind::Timestamp,
+        nullable = false,
+        ops = TIME_OPS,
+        sort = true,
+        search = false,
+        writable = false,
+        required = false,
+        "Creation time (UTC)"
+    )
 }
 const fn updated_at() -> FieldDef {
-    field!("updated_at", FieldKind::Timestamp, nullable = false, ops = TIME_OPS, sort = true, search = false, writable = false, required = false, "Last update time (UTC)")
+    field!(
+        "updated_at",
+        FieldKind::Timestamp,
+        nullable = false,
+        ops = TIME_OPS,
+        sort = true,
+        search = false,
+        writable = false,
+        required = false,
+        "Last update time (UTC)"
+    )
 }
 const fn deleted_at() -> FieldDef {
-    field!("deleted_at", FieldKind::Timestamp, nullable = true, ops = DELETED_AT_OPS, sort = false, search = false, writable = false, required = false, "Soft-deletion time, null while live")
+    field!(
+        "deleted_at",
+        FieldKind::Timestamp,
+        nullable = true,
+        ops = DELETED_AT_OPS,
+        sort = false,
+        search = false,
+        writable = false,
+        required = false,
+        "Soft-deletion time, null while live"
+    )
 }
 
 pub static ITEM_FIELDS: [FieldDef; 17] = [
     id_field(),
-    field!("name", FieldKind::Text, nullable = false, ops = TEXT_OPS, sort = true, search = true, writable = true, required = true, "Unique per workspace among live items, 1-200 characters"),
-    field!("description", FieldKind::Text, nullable = true, ops = LIKE_NULL_OPS, sort = false, search = true, writable = true, required = false, "Free text, up to 2000 characters"),
-    field!("status", FieldKind::Enum(ITEM_STATUS), nullable = false, ops = ENUM_OPS, sort = true, search = false, writable = true, required = false, "Current lifecycle status of the item"),
-    field!("priority", FieldKind::Enum(ITEM_PRIORITY), nullable = false, ops = ENUM_OPS, sort = true, search = false, writable = true, required = false, "Urgency level"),
-    field!("category_id", FieldKind::Uuid, nullable = true, ops = NULLABLE_ID_OPS, sort = false, search = false, writable = true, required = false, "The category the item belongs to"),
-    field!("amount_cents", FieldKind::Integer, nullable = false, ops = NUMBER_OPS, sort = true, search = false, writable = true, required = false, "Amount in minor currency units"),
-    field!("currency", FieldKind::Enum(CURRENCIES), nullable = false, ops = ENUM_OPS, sort = true, search = false, writable = true, required = false, "ISO 4217 currency code"),
-    field!("tax_rate", FieldKind::Decimal, nullable = true, ops = DECIMAL_OPS, sort = false, search = false, writable = true, required = false, "Decimal rate as a string, e.g. \"0.0875\""),
-    field!("email", FieldKind::Email, nullable = true, ops = NULLABLE_TEXT_OPS, sort = true, search = false, writable = true, required = false, "Contact email address"),
-    field!("metadata", FieldKind::JsonMap, nullable = true, ops = &[], sort = false, search = false, writable = true, required = false, "Free-form JSON object (replaced whole on update)"),
-    field!("tags", FieldKind::JsonArray, nullable = false, ops = &[], sort = false, search = false, writable = true, required = false, "Array of strings (replaced whole on update)"),
-    field!("due_at", FieldKind::Timestamp, nullable = true, ops = NULLABLE_TIME_OPS, sort = true, search = false, writable = true, required = false, "Optional due date (UTC)"),
-    field!("is_featured", FieldKind::Bool, nullable = false, ops = BOOL_OPS, sort = true, search = false, writable = true, required = false, "Whether the item is featured"),
+    field!(
+        "name",
+        FieldKind::Text,
+        nullable = false,
+        ops = TEXT_OPS,
+        sort = true,
+        search = true,
+        writable = true,
+        required = true,
+        "Unique per workspace among live items, 1-200 characters"
+    ),
+    field!(
+        "description",
+        FieldKind::Text,
+        nullable = true,
+        ops = LIKE_NULL_OPS,
+        sort = false,
+        search = true,
+        writable = true,
+        required = false,
+        "Free text, up to 2000 characters"
+    ),
+    field!(
+        "status",
+        FieldKind::Enum(ITEM_STATUS),
+        nullable = false,
+        ops = ENUM_OPS,
+        sort = true,
+        search = false,
+        writable = true,
+        required = false,
+        "Current lifecycle status of the item"
+    ),
+    field!(
+        "priority",
+        FieldKind::Enum(ITEM_PRIORITY),
+        nullable = false,
+        ops = ENUM_OPS,
+        sort = true,
+        search = false,
+        writable = true,
+        required = false,
+        "Urgency level"
+    ),
+    field!(
+        "category_id",
+        FieldKind::Uuid,
+        nullable = true,
+        ops = NULLABLE_ID_OPS,
+        sort = false,
+        search = false,
+        writable = true,
+        required = false,
+        "The category the item belongs to"
+    ),
+    field!(
+        "amount_cents",
+        FieldKind::Integer,
+        nullable = false,
+        ops = NUMBER_OPS,
+        sort = true,
+        search = false,
+        writable = true,
+        required = false,
+        "Amount in minor currency units"
+    ),
+    field!(
+        "currency",
+        FieldKind::Enum(CURRENCIES),
+        nullable = false,
+        ops = ENUM_OPS,
+        sort = true,
+        search = false,
+        writable = true,
+        required = false,
+        "ISO 4217 currency code"
+    ),
+    field!(
+        "tax_rate",
+        FieldKind::Decimal,
+        nullable = true,
+        ops = DECIMAL_OPS,
+        sort = false,
+        search = false,
+        writable = true,
+        required = false,
+        "Decimal rate as a string, e.g. \"0.0875\""
+    ),
+    field!(
+        "email",
+        FieldKind::Email,
+        nullable = true,
+        ops = NULLABLE_TEXT_OPS,
+        sort = true,
+        search = false,
+        writable = true,
+        required = false,
+        "Contact email address"
+    ),
+    field!(
+        "metadata",
+        FieldKind::JsonMap,
+        nullable = true,
+        ops = &[],
+        sort = false,
+        search = false,
+        writable = true,
+        required = false,
+        "Free-form JSON object (replaced whole on update)"
+    ),
+    field!(
+        "tags",
+        FieldKind::JsonArray,
+        nullable = false,
+        ops = &[],
+        sort = false,
+        search = false,
+        writable = true,
+        required = false,
+        "Array of strings (replaced whole on update)"
+    ),
+    field!(
+        "due_at",
+        FieldKind::Timestamp,
+        nullable = true,
+        ops = NULLABLE_TIME_OPS,
+        sort = true,
+        search = false,
+        writable = true,
+        required = false,
+        "Optional due date (UTC)"
+    ),
+    field!(
+        "is_featured",
+        FieldKind::Bool,
+        nullable = false,
+        ops = BOOL_OPS,
+        sort = true,
+        search = false,
+        writable = true,
+        required = false,
+        "Whether the item is featured"
+    ),
     inserted_at(),
     updated_at(),
     deleted_at(),
@@ -213,8 +375,28 @@ pub static ITEM_FIELDS: [FieldDef; 17] = [
 
 pub static CATEGORY_FIELDS: [FieldDef; 6] = [
     id_field(),
-    field!("name", FieldKind::Text, nullable = false, ops = TEXT_OPS, sort = true, search = true, writable = true, required = true, "Category name, 1-100 characters"),
-    field!("description", FieldKind::Text, nullable = true, ops = LIKE_NULL_OPS, sort = false, search = true, writable = true, required = false, "Free text, up to 2000 characters"),
+    field!(
+        "name",
+        FieldKind::Text,
+        nullable = false,
+        ops = TEXT_OPS,
+        sort = true,
+        search = true,
+        writable = true,
+        required = true,
+        "Category name, 1-100 characters"
+    ),
+    field!(
+        "description",
+        FieldKind::Text,
+        nullable = true,
+        ops = LIKE_NULL_OPS,
+        sort = false,
+        search = true,
+        writable = true,
+        required = false,
+        "Free text, up to 2000 characters"
+    ),
     inserted_at(),
     updated_at(),
     deleted_at(),
@@ -222,9 +404,39 @@ pub static CATEGORY_FIELDS: [FieldDef; 6] = [
 
 pub static COMMENT_FIELDS: [FieldDef; 7] = [
     id_field(),
-    field!("item_id", FieldKind::Uuid, nullable = false, ops = ID_OPS, sort = false, search = false, writable = true, required = true, "The item commented on"),
-    field!("body", FieldKind::Text, nullable = false, ops = &[Op::Like], sort = false, search = true, writable = true, required = true, "Comment text, 1-5000 characters"),
-    field!("author_email", FieldKind::Email, nullable = true, ops = NULLABLE_TEXT_OPS, sort = true, search = false, writable = true, required = false, "Author's email address"),
+    field!(
+        "item_id",
+        FieldKind::Uuid,
+        nullable = false,
+        ops = ID_OPS,
+        sort = false,
+        search = false,
+        writable = true,
+        required = true,
+        "The item commented on"
+    ),
+    field!(
+        "body",
+        FieldKind::Text,
+        nullable = false,
+        ops = &[Op::Like],
+        sort = false,
+        search = true,
+        writable = true,
+        required = true,
+        "Comment text, 1-5000 characters"
+    ),
+    field!(
+        "author_email",
+        FieldKind::Email,
+        nullable = true,
+        ops = NULLABLE_TEXT_OPS,
+        sort = true,
+        search = false,
+        writable = true,
+        required = false,
+        "Author's email address"
+    ),
     inserted_at(),
     updated_at(),
     deleted_at(),
@@ -338,3 +550,172 @@ pub const ERROR_CODES: &[&str] = &[
     "idempotency_key_mismatch",
     "invalid_type",
 ];
+
+pub const FILE_STATUS: &[&str] = &["uploaded", "pending"];
+
+pub static WEBHOOK_FIELDS: [FieldDef; 9] = [
+    id_field(),
+    field!(
+        "url",
+        FieldKind::Text,
+        nullable = false,
+        ops = &[Op::Eq, Op::Like],
+        sort = false,
+        search = true,
+        writable = false,
+        required = true,
+        "Delivery URL (https, or http on loopback)"
+    ),
+    field!(
+        "events",
+        FieldKind::JsonArray,
+        nullable = false,
+        ops = &[],
+        sort = false,
+        search = false,
+        writable = false,
+        required = true,
+        "Subscribed event types"
+    ),
+    field!(
+        "state",
+        FieldKind::Enum(WEBHOOK_STATES),
+        nullable = false,
+        ops = ENUM_OPS,
+        sort = false,
+        search = false,
+        writable = false,
+        required = false,
+        "Delivery health of a webhook"
+    ),
+    field!(
+        "failure_count",
+        FieldKind::Integer,
+        nullable = false,
+        ops = &[],
+        sort = false,
+        search = false,
+        writable = false,
+        required = false,
+        "Consecutive failed delivery attempts"
+    ),
+    field!(
+        "last_delivery_at",
+        FieldKind::Timestamp,
+        nullable = true,
+        ops = &[],
+        sort = false,
+        search = false,
+        writable = false,
+        required = false,
+        "Time of the last successful delivery"
+    ),
+    inserted_at(),
+    updated_at(),
+    deleted_at(),
+];
+
+/// Webhook registrations: listed and read with the shared query machinery, written by the
+/// webhooks module (not generic CRUD).
+pub static WEBHOOKS: ResourceDef = ResourceDef {
+    name: "webhooks",
+    type_name: "webhook",
+    fields: &WEBHOOK_FIELDS,
+    relations: &[],
+    json_path_fields: &[],
+    links: &[],
+};
+
+pub static FILE_FIELDS: [FieldDef; 11] = [
+    id_field(),
+    field!(
+        "filename",
+        FieldKind::Text,
+        nullable = false,
+        ops = TEXT_OPS,
+        sort = true,
+        search = true,
+        writable = false,
+        required = true,
+        "Original file name"
+    ),
+    field!(
+        "content_type",
+        FieldKind::Text,
+        nullable = false,
+        ops = ENUM_OPS,
+        sort = false,
+        search = false,
+        writable = false,
+        required = true,
+        "MIME type"
+    ),
+    field!(
+        "size_bytes",
+        FieldKind::Integer,
+        nullable = false,
+        ops = NUMBER_OPS,
+        sort = true,
+        search = false,
+        writable = false,
+        required = true,
+        "Size in bytes"
+    ),
+    field!(
+        "checksum_md5",
+        FieldKind::Text,
+        nullable = true,
+        ops = &[],
+        sort = false,
+        search = false,
+        writable = false,
+        required = false,
+        "Hex MD5 of the content"
+    ),
+    field!(
+        "resource_type",
+        FieldKind::Enum(FILE_RESOURCE_TYPES),
+        nullable = false,
+        ops = ENUM_OPS,
+        sort = false,
+        search = false,
+        writable = false,
+        required = true,
+        "Kind of resource the file is attached to"
+    ),
+    field!(
+        "resource_id",
+        FieldKind::Uuid,
+        nullable = false,
+        ops = ID_OPS,
+        sort = false,
+        search = false,
+        writable = false,
+        required = true,
+        "Id of the resource the file is attached to"
+    ),
+    field!(
+        "status",
+        FieldKind::Enum(FILE_STATUS),
+        nullable = false,
+        ops = ENUM_OPS,
+        sort = false,
+        search = false,
+        writable = false,
+        required = false,
+        "uploaded, or pending while a presigned upload is outstanding"
+    ),
+    inserted_at(),
+    updated_at(),
+    deleted_at(),
+];
+
+/// Uploaded files, attached to an item, category or comment.
+pub static FILES: ResourceDef = ResourceDef {
+    name: "files",
+    type_name: "file",
+    fields: &FILE_FIELDS,
+    relations: &[],
+    json_path_fields: &[],
+    links: &[("download", "/download")],
+};

@@ -1,0 +1,849 @@
+//! Generic CRUD for the model's resources: list, search, create, get, replace (PUT), update
+//! (PATCH), soft delete, restore, nested read-only lists and bulk operations.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::{Map, Value, json};
+
+use crate::auth::AuthToken;
+use crate::model::{FieldKind, RelationKind, ResourceDef};
+use crate::problem::{self, ApiResult, Problem};
+use crate::query::{self, ListContext, ListError, QueryError};
+use crate::state::SharedState;
+use crate::util::{self, etag, etag_matches, header_str, json_response};
+use crate::validate::{self, Mode};
+
+pub const MAX_BULK: usize = 100;
+
+/// Routes of one resource: collection, search, item, restore, nested children and (items
+/// only) bulk.
+pub fn routes(res: &'static ResourceDef, bulk: bool) -> Router<SharedState> {
+    let base = format!("/api/v1/{}", res.name);
+    let mut r = Router::new()
+        .route(
+            &base,
+            get(
+                move |State(st): State<SharedState>,
+                      Extension(t): Extension<AuthToken>,
+                      RawQuery(q): RawQuery| async move {
+                    list(res, st, t, q, None).await
+                },
+            )
+            .post(
+                move |State(st): State<SharedState>,
+                      Extension(t): Extension<AuthToken>,
+                      body: Bytes| async move { create(res, st, t, body).await },
+            ),
+        )
+        .route(
+            &format!("{base}/search"),
+            post(
+                move |State(st): State<SharedState>,
+                      Extension(t): Extension<AuthToken>,
+                      RawQuery(q): RawQuery,
+                      body: Bytes| async move { search(res, st, t, q, body).await },
+            ),
+        )
+        .route(
+            &format!("{base}/{{id}}"),
+            get(
+                move |State(st): State<SharedState>,
+                      Extension(t): Extension<AuthToken>,
+                      Path(id): Path<String>,
+                      RawQuery(q): RawQuery,
+                      h: HeaderMap| async move { get_one(res, st, t, id, q, h).await },
+            )
+            .put(
+                move |State(st): State<SharedState>,
+                      Extension(t): Extension<AuthToken>,
+                      Path(id): Path<String>,
+                      RawQuery(q): RawQuery,
+                      h: HeaderMap,
+                      body: Bytes| async move {
+                    update(res, st, t, id, q, h, body, Mode::Replace).await
+                },
+            )
+            .patch(
+                move |State(st): State<SharedState>,
+                      Extension(t): Extension<AuthToken>,
+                      Path(id): Path<String>,
+                      RawQuery(q): RawQuery,
+                      h: HeaderMap,
+                      body: Bytes| async move {
+                    update(res, st, t, id, q, h, body, Mode::Patch).await
+                },
+            )
+            .delete(
+                move |State(st): State<SharedState>,
+                      Extension(t): Extension<AuthToken>,
+                      Path(id): Path<String>,
+                      RawQuery(q): RawQuery| async move {
+                    delete(res, st, t, id, q).await
+                },
+            ),
+        )
+        .route(
+            &format!("{base}/{{id}}/restore"),
+            post(
+                move |State(st): State<SharedState>,
+                      Extension(t): Extension<AuthToken>,
+                      Path(id): Path<String>,
+                      RawQuery(q): RawQuery| async move {
+                    restore(res, st, t, id, q).await
+                },
+            ),
+        );
+    for rel in res.relations {
+        if let RelationKind::ToMany { fk } = rel.kind {
+            let child = crate::model::resource(rel.target).expect("relation target is a resource");
+            r = r.route(
+                &format!("{base}/{{id}}/{}", rel.name),
+                get(
+                    move |State(st): State<SharedState>,
+                          Extension(t): Extension<AuthToken>,
+                          Path(id): Path<String>,
+                          RawQuery(q): RawQuery| async move {
+                        nested(res, child, fk, st, t, id, q).await
+                    },
+                ),
+            );
+        }
+    }
+    if bulk {
+        r = r.route(
+            &format!("{base}/bulk"),
+            post(
+                move |State(st): State<SharedState>,
+                      Extension(t): Extension<AuthToken>,
+                      RawQuery(q): RawQuery,
+                      body: Bytes| async move { bulk_create(res, st, t, q, body).await },
+            )
+            .patch(
+                move |State(st): State<SharedState>,
+                      Extension(t): Extension<AuthToken>,
+                      RawQuery(q): RawQuery,
+                      body: Bytes| async move { bulk_update(res, st, t, q, body).await },
+            )
+            .delete(
+                move |State(st): State<SharedState>,
+                      Extension(t): Extension<AuthToken>,
+                      RawQuery(q): RawQuery,
+                      body: Bytes| async move { bulk_delete(res, st, t, q, body).await },
+            ),
+        );
+    }
+    r
+}
+
+impl From<QueryError> for Problem {
+    fn from(e: QueryError) -> Problem {
+        Problem::bad_request(e.detail.clone()).with("invalid_param", json!(e.param))
+    }
+}
+
+impl From<ListError> for Problem {
+    fn from(e: ListError) -> Problem {
+        match e {
+            ListError::Query(q) => q.into(),
+            ListError::Sql(s) => s.into(),
+        }
+    }
+}
+
+/// A stored row: its representation, version (for the ETag) and whether it is soft-deleted.
+pub struct StoredRow {
+    pub data: Map<String, Value>,
+    pub version: i64,
+    pub deleted: bool,
+}
+
+pub fn fetch_row(
+    conn: &Connection,
+    res: &'static ResourceDef,
+    ws: &str,
+    id: &str,
+) -> rusqlite::Result<Option<StoredRow>> {
+    if !util::is_uuid(id) {
+        return Ok(None);
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT * FROM {} WHERE id = ?1 AND workspace_id = ?2",
+        res.name
+    ))?;
+    stmt.query_row([id, ws], |row| {
+        Ok(StoredRow {
+            data: query::row_to_json(res, row)?,
+            version: row.get("version")?,
+            deleted: row.get::<_, Option<String>>("deleted_at")?.is_some(),
+        })
+    })
+    .optional()
+}
+
+fn to_sql(kind: FieldKind, v: &Value) -> SqlValue {
+    match (kind, v) {
+        (_, Value::Null) => SqlValue::Null,
+        (FieldKind::Integer, v) => SqlValue::Integer(v.as_i64().unwrap_or(0)),
+        (FieldKind::Bool, v) => SqlValue::Integer(v.as_bool().unwrap_or(false) as i64),
+        (FieldKind::JsonMap | FieldKind::JsonArray, v) => SqlValue::Text(v.to_string()),
+        (_, Value::String(s)) => SqlValue::Text(s.clone()),
+        (_, v) => SqlValue::Text(v.to_string()),
+    }
+}
+
+/// Maps a unique-index violation on a write to the guide's `already_taken`.
+fn write_error(e: rusqlite::Error) -> Problem {
+    if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e {
+        if f.code == rusqlite::ErrorCode::ConstraintViolation && msg.contains("name") {
+            return Problem::validation_one("name", "already_taken");
+        }
+    }
+    e.into()
+}
+
+pub fn insert_row(
+    conn: &Connection,
+    res: &'static ResourceDef,
+    ws: &str,
+    values: &Map<String, Value>,
+) -> Result<String, Problem> {
+    let id = util::new_id();
+    let now = util::now();
+    let mut cols = vec!["id", "workspace_id", "version", "inserted_at", "updated_at"];
+    let mut params: Vec<SqlValue> = vec![
+        SqlValue::Text(id.clone()),
+        SqlValue::Text(ws.to_string()),
+        SqlValue::Integer(1),
+        SqlValue::Text(now.clone()),
+        SqlValue::Text(now),
+    ];
+    for f in res.fields.iter().filter(|f| f.writable) {
+        cols.push(f.name);
+        params.push(to_sql(f.kind, values.get(f.name).unwrap_or(&Value::Null)));
+    }
+    let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    conn.execute(
+        &format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            res.name,
+            cols.join(", "),
+            placeholders.join(", ")
+        ),
+        rusqlite::params_from_iter(params),
+    )
+    .map_err(write_error)?;
+    Ok(id)
+}
+
+/// Writes `values` over row `id` if its version is still `expected_version`; bumps the version
+/// (so the ETag changes on every update, no-ops included). Returns false on a lost race.
+pub fn update_row(
+    conn: &Connection,
+    res: &'static ResourceDef,
+    ws: &str,
+    id: &str,
+    expected_version: i64,
+    values: &Map<String, Value>,
+    bump: bool,
+) -> Result<bool, Problem> {
+    let mut sets = vec![
+        "version = version + ?1".to_string(),
+        "updated_at = ?2".to_string(),
+    ];
+    let mut params: Vec<SqlValue> =
+        vec![SqlValue::Integer(bump as i64), SqlValue::Text(util::now())];
+    for f in res.fields.iter().filter(|f| f.writable) {
+        params.push(to_sql(f.kind, values.get(f.name).unwrap_or(&Value::Null)));
+        sets.push(format!("{} = ?{}", f.name, params.len()));
+    }
+    params.push(SqlValue::Text(id.to_string()));
+    let id_n = params.len();
+    params.push(SqlValue::Text(ws.to_string()));
+    let ws_n = params.len();
+    params.push(SqlValue::Integer(expected_version));
+    let v_n = params.len();
+    let n = conn
+        .execute(
+            &format!(
+                "UPDATE {} SET {} WHERE id = ?{id_n} AND workspace_id = ?{ws_n} AND version = ?{v_n} AND deleted_at IS NULL",
+                res.name,
+                sets.join(", ")
+            ),
+            rusqlite::params_from_iter(params),
+        )
+        .map_err(write_error)?;
+    Ok(n == 1)
+}
+
+fn single_response(
+    conn: &Connection,
+    res: &'static ResourceDef,
+    ws: &str,
+    row: StoredRow,
+    raw_query: Option<&str>,
+    status: StatusCode,
+) -> ApiResult<Response> {
+    let pairs = util::query_pairs(raw_query);
+    let q = query::parse_single_query(res, &pairs)?;
+    let id = row
+        .data
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let body = query::render_single(conn, res, ws, row.data, &q)?;
+    Ok(json_response(status, &body, Some(&etag(&id, row.version))))
+}
+
+async fn list(
+    res: &'static ResourceDef,
+    st: SharedState,
+    t: AuthToken,
+    raw: Option<String>,
+    _unused: Option<()>,
+) -> ApiResult<Response> {
+    let pairs = util::query_pairs(raw.as_deref());
+    let q = query::parse_list_query(res, &pairs)?;
+    let base_path = format!("/api/v1/{}", res.name);
+    let conn = st.db.lock()?;
+    let out = query::run_list(
+        &conn,
+        &ListContext {
+            res,
+            workspace_id: &t.workspace_id,
+            parent: None,
+            base_path: &base_path,
+        },
+        &q,
+    )?;
+    Ok(list_response(out))
+}
+
+fn list_response(out: query::ListResponse) -> Response {
+    let mut resp = json_response(StatusCode::OK, &out.body, None);
+    if let Some(link) = out.link_header.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        resp.headers_mut().insert(header::LINK, link);
+    }
+    resp
+}
+
+async fn search(
+    res: &'static ResourceDef,
+    st: SharedState,
+    t: AuthToken,
+    raw: Option<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    util::no_query(raw.as_deref())?;
+    let value: Value = if body.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| Problem::bad_request(format!("Malformed JSON in request body: {e}.")))?
+    };
+    if !value.is_object() {
+        return Err(Problem::bad_request(
+            "The search body must be a JSON object.",
+        ));
+    }
+    let q = query::parse_search_body(res, &value)?;
+    let base_path = format!("/api/v1/{}", res.name);
+    let conn = st.db.lock()?;
+    let out = query::run_list(
+        &conn,
+        &ListContext {
+            res,
+            workspace_id: &t.workspace_id,
+            parent: None,
+            base_path: &base_path,
+        },
+        &q,
+    )?;
+    Ok(list_response(out))
+}
+
+async fn nested(
+    parent: &'static ResourceDef,
+    child: &'static ResourceDef,
+    fk: &'static str,
+    st: SharedState,
+    t: AuthToken,
+    id: String,
+    raw: Option<String>,
+) -> ApiResult<Response> {
+    let pairs = util::query_pairs(raw.as_deref());
+    let q = query::parse_list_query(child, &pairs)?;
+    let conn = st.db.lock()?;
+    match fetch_row(&conn, parent, &t.workspace_id, &id)? {
+        Some(row) if !row.deleted => {}
+        _ => return Err(Problem::not_found()),
+    }
+    let base_path = format!("/api/v1/{}/{id}/{}", parent.name, child.name);
+    let out = query::run_list(
+        &conn,
+        &ListContext {
+            res: child,
+            workspace_id: &t.workspace_id,
+            parent: Some((fk, &id)),
+            base_path: &base_path,
+        },
+        &q,
+    )?;
+    Ok(list_response(out))
+}
+
+async fn create(
+    res: &'static ResourceDef,
+    st: SharedState,
+    t: AuthToken,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let body = util::parse_json_object(&body)?;
+    let (row, resp) = {
+        let conn = st.db.lock()?;
+        let values = validate::validate(&conn, &t, res, &body, Mode::Create, None)?;
+        let id = insert_row(&conn, res, &t.workspace_id, &values)?;
+        let row = fetch_row(&conn, res, &t.workspace_id, &id)?.ok_or_else(Problem::internal)?;
+        let data = row.data.clone();
+        let mut resp = json_response(
+            StatusCode::CREATED,
+            &json!({ "data": Value::Object(row.data) }),
+            Some(&etag(&id, row.version)),
+        );
+        if let Ok(loc) = HeaderValue::from_str(&format!("/api/v1/{}/{id}", res.name)) {
+            resp.headers_mut().insert(header::LOCATION, loc);
+        }
+        (data, resp)
+    };
+    st.events.emit(
+        &t.workspace_id,
+        &format!("{}.created", res.type_name),
+        Value::Object(row),
+    );
+    Ok(resp)
+}
+
+async fn get_one(
+    res: &'static ResourceDef,
+    st: SharedState,
+    t: AuthToken,
+    id: String,
+    raw: Option<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let conn = st.db.lock()?;
+    let row = match fetch_row(&conn, res, &t.workspace_id, &id)? {
+        Some(r) if !r.deleted => r,
+        _ => return Err(Problem::not_found()),
+    };
+    let tag = etag(&id, row.version);
+    if let Some(inm) = header_str(&headers, "if-none-match") {
+        if etag_matches(inm, &tag) {
+            let mut resp = StatusCode::NOT_MODIFIED.into_response();
+            if let Ok(v) = HeaderValue::from_str(&tag) {
+                resp.headers_mut().insert(header::ETAG, v);
+            }
+            return Ok(resp);
+        }
+    }
+    single_response(
+        &conn,
+        res,
+        &t.workspace_id,
+        row,
+        raw.as_deref(),
+        StatusCode::OK,
+    )
+}
+
+#[expect(clippy::too_many_arguments, reason = "axum extractors, passed through")]
+async fn update(
+    res: &'static ResourceDef,
+    st: SharedState,
+    t: AuthToken,
+    id: String,
+    raw: Option<String>,
+    headers: HeaderMap,
+    body: Bytes,
+    mode: Mode,
+) -> ApiResult<Response> {
+    let pairs = util::query_pairs(raw.as_deref());
+    let q = query::parse_single_query(res, &pairs)?;
+    let body = util::parse_json_object(&body)?;
+    let (data, resp) = {
+        let conn = st.db.lock()?;
+        let row = match fetch_row(&conn, res, &t.workspace_id, &id)? {
+            Some(r) if !r.deleted => r,
+            _ => return Err(Problem::not_found()),
+        };
+        let current_tag = etag(&id, row.version);
+        match header_str(&headers, "if-match") {
+            None if mode == Mode::Replace && !st.fault("put-without-if-match-accepted") => {
+                return Err(Problem::new(
+                    problem::PRECONDITION_REQUIRED,
+                    "PUT requires an If-Match header with the resource's current ETag.",
+                ));
+            }
+            Some(im) if !etag_matches(im, &current_tag) => {
+                return Err(Problem::new(
+                    problem::PRECONDITION_FAILED,
+                    "The resource has been modified since your last read. Re-fetch and retry.",
+                ));
+            }
+            _ => {}
+        }
+        let values = validate::validate(&conn, &t, res, &body, mode, Some(&row.data))?;
+        let bump = !st.fault("etag-unchanged-on-update");
+        if !update_row(&conn, res, &t.workspace_id, &id, row.version, &values, bump)? {
+            return Err(Problem::new(
+                problem::PRECONDITION_FAILED,
+                "The resource was modified concurrently. Re-fetch and retry.",
+            ));
+        }
+        let row = fetch_row(&conn, res, &t.workspace_id, &id)?.ok_or_else(Problem::internal)?;
+        let data = row.data.clone();
+        let tag = etag(&id, row.version);
+        let body = query::render_single(&conn, res, &t.workspace_id, row.data, &q)?;
+        (data, json_response(StatusCode::OK, &body, Some(&tag)))
+    };
+    st.events.emit(
+        &t.workspace_id,
+        &format!("{}.updated", res.type_name),
+        Value::Object(data),
+    );
+    Ok(resp)
+}
+
+async fn delete(
+    res: &'static ResourceDef,
+    st: SharedState,
+    t: AuthToken,
+    id: String,
+    raw: Option<String>,
+) -> ApiResult<Response> {
+    util::no_query(raw.as_deref())?;
+    let data = {
+        let conn = st.db.lock()?;
+        let row = match fetch_row(&conn, res, &t.workspace_id, &id)? {
+            Some(r) if !r.deleted => r,
+            _ => return Err(Problem::not_found()),
+        };
+        soft_delete(&conn, res, &t.workspace_id, &id)?;
+        row.data
+    };
+    st.events.emit(
+        &t.workspace_id,
+        &format!("{}.deleted", res.type_name),
+        Value::Object(data),
+    );
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub fn soft_delete(
+    conn: &Connection,
+    res: &ResourceDef,
+    ws: &str,
+    id: &str,
+) -> rusqlite::Result<usize> {
+    let now = util::now();
+    conn.execute(
+        &format!(
+            "UPDATE {} SET deleted_at = ?1, updated_at = ?1, version = version + 1
+             WHERE id = ?2 AND workspace_id = ?3 AND deleted_at IS NULL",
+            res.name
+        ),
+        [&now, id, ws],
+    )
+}
+
+async fn restore(
+    res: &'static ResourceDef,
+    st: SharedState,
+    t: AuthToken,
+    id: String,
+    raw: Option<String>,
+) -> ApiResult<Response> {
+    let conn = st.db.lock()?;
+    let Some(row) = fetch_row(&conn, res, &t.workspace_id, &id)? else {
+        return Err(Problem::not_found());
+    };
+    if row.deleted {
+        conn.execute(
+            &format!(
+                "UPDATE {} SET deleted_at = NULL, updated_at = ?1, version = version + 1
+                 WHERE id = ?2 AND workspace_id = ?3",
+                res.name
+            ),
+            [&util::now(), &id, &t.workspace_id],
+        )
+        .map_err(write_error)?;
+    }
+    let row = fetch_row(&conn, res, &t.workspace_id, &id)?.ok_or_else(Problem::internal)?;
+    single_response(
+        &conn,
+        res,
+        &t.workspace_id,
+        row,
+        raw.as_deref(),
+        StatusCode::OK,
+    )
+}
+
+/// Reads `{key: [...]}` from a bulk body and enforces 1..=100 entries.
+fn bulk_entries(body: &Bytes, key: &str) -> ApiResult<Vec<Value>> {
+    let body = util::parse_json_object(body)?;
+    let Some(entries) = body.get(key).and_then(Value::as_array) else {
+        return Err(Problem::validation_one(key, "cant_be_blank"));
+    };
+    if let Some(other) = body.keys().find(|k| *k != key) {
+        return Err(Problem::validation_one(other, "unknown_field"));
+    }
+    if entries.is_empty() {
+        return Err(Problem::validation_one(key, "cant_be_blank"));
+    }
+    if entries.len() > MAX_BULK {
+        return Err(Problem::new(
+            problem::VALIDATION_FAILED,
+            format!(
+                "A bulk request holds at most {MAX_BULK} entries; got {}.",
+                entries.len()
+            ),
+        )
+        .with("errors", json!({ key: ["too_long"] })));
+    }
+    Ok(entries.clone())
+}
+
+fn prefixed(errors: Map<String, Value>, prefix: &str) -> Map<String, Value> {
+    errors
+        .into_iter()
+        .map(|(k, v)| (format!("{prefix}.{k}"), v))
+        .collect()
+}
+
+fn summary(total: usize, ok: usize) -> Value {
+    json!({ "total": total, "succeeded": ok, "failed": total - ok })
+}
+
+/// POST /{res}/bulk — partial success: 201 all created, 422 none, 207 mixed.
+async fn bulk_create(
+    res: &'static ResourceDef,
+    st: SharedState,
+    t: AuthToken,
+    raw: Option<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    util::no_query(raw.as_deref())?;
+    let entries = bulk_entries(&body, "items")?;
+    let mut results = Vec::with_capacity(entries.len());
+    let mut all_errors = Map::new();
+    let mut created = Vec::new();
+    {
+        let conn = st.db.lock()?;
+        for (i, entry) in entries.iter().enumerate() {
+            let outcome = match entry.as_object() {
+                None => Err(Problem::validation_one("item", "invalid_format")),
+                Some(obj) => validate::validate(&conn, &t, res, obj, Mode::Create, None)
+                    .and_then(|values| insert_row(&conn, res, &t.workspace_id, &values))
+                    .and_then(|id| {
+                        fetch_row(&conn, res, &t.workspace_id, &id)?.ok_or_else(Problem::internal)
+                    }),
+            };
+            match outcome {
+                Ok(row) => {
+                    let id = row.data.get("id").cloned().unwrap_or(Value::Null);
+                    created.push(row.data.clone());
+                    results.push(json!({"index": i, "id": id, "status": "created", "data": Value::Object(row.data)}));
+                }
+                Err(p) => {
+                    let errs = p
+                        .extra
+                        .get("errors")
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default();
+                    all_errors.extend(prefixed(errs, &format!("items[{i}]")));
+                    let mut err = p.body();
+                    if let Value::Object(m) = &mut err {
+                        m.remove("status");
+                    }
+                    results.push(json!({"index": i, "id": null, "status": "failed", "error": err}));
+                }
+            }
+        }
+    }
+    let ok = created.len();
+    for data in created {
+        st.events.emit(
+            &t.workspace_id,
+            &format!("{}.created", res.type_name),
+            Value::Object(data),
+        );
+    }
+    let total = entries.len();
+    if ok == 0 {
+        return Err(Problem::new(
+            problem::VALIDATION_FAILED,
+            format!("All {total} items failed validation."),
+        )
+        .with("errors", Value::Object(all_errors)));
+    }
+    let status = if ok == total {
+        StatusCode::CREATED
+    } else {
+        StatusCode::MULTI_STATUS
+    };
+    let mut sum = summary(total, ok);
+    if st.fault("bulk-summary-miscount") {
+        sum["succeeded"] = json!(total);
+    }
+    Ok(json_response(
+        status,
+        &json!({"data": results, "summary": sum}),
+        None,
+    ))
+}
+
+/// PATCH /{res}/bulk — atomic: 200 when every entry applies, else 422 and nothing changes.
+async fn bulk_update(
+    res: &'static ResourceDef,
+    st: SharedState,
+    t: AuthToken,
+    raw: Option<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    util::no_query(raw.as_deref())?;
+    let entries = bulk_entries(&body, "items")?;
+    let mut errors = Map::new();
+    let mut results = Vec::new();
+    let mut updated = Vec::new();
+    {
+        let mut conn = st.db.lock()?;
+        let tx = conn.transaction()?;
+        for (i, entry) in entries.iter().enumerate() {
+            let prefix = format!("items[{i}]");
+            let Some(obj) = entry.as_object() else {
+                errors.insert(prefix, json!(["invalid_format"]));
+                continue;
+            };
+            let Some(id) = obj.get("id").and_then(Value::as_str) else {
+                errors.insert(format!("{prefix}.id"), json!(["cant_be_blank"]));
+                continue;
+            };
+            let row = match fetch_row(&tx, res, &t.workspace_id, id)? {
+                Some(r) if !r.deleted => r,
+                _ => {
+                    errors.insert(format!("{prefix}.id"), json!(["not_found"]));
+                    continue;
+                }
+            };
+            let mut patch = obj.clone();
+            patch.remove("id");
+            let (values, errs) =
+                validate::validate_collect(&tx, &t, res, &patch, Mode::Patch, Some(&row.data))?;
+            if !errs.is_empty() {
+                errors.extend(prefixed(errs, &prefix));
+                continue;
+            }
+            if let Err(p) = update_row(&tx, res, &t.workspace_id, id, row.version, &values, true) {
+                let errs = p
+                    .extra
+                    .get("errors")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
+                errors.extend(prefixed(errs, &prefix));
+                continue;
+            }
+            let row = fetch_row(&tx, res, &t.workspace_id, id)?.ok_or_else(Problem::internal)?;
+            updated.push(row.data.clone());
+            results.push(
+                json!({"index": i, "id": id, "status": "updated", "data": Value::Object(row.data)}),
+            );
+        }
+        if !errors.is_empty() {
+            if st.fault("atomic-bulk-persists-valid") {
+                tx.commit()?;
+            } else {
+                tx.rollback()?;
+            }
+            return Err(Problem::validation(errors));
+        }
+        tx.commit()?;
+    }
+    for data in updated {
+        st.events.emit(
+            &t.workspace_id,
+            &format!("{}.updated", res.type_name),
+            Value::Object(data),
+        );
+    }
+    let total = entries.len();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"data": results, "summary": summary(total, total)}),
+        None,
+    ))
+}
+
+/// DELETE /{res}/bulk — atomic soft delete of `{"ids": [...]}`.
+async fn bulk_delete(
+    res: &'static ResourceDef,
+    st: SharedState,
+    t: AuthToken,
+    raw: Option<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    util::no_query(raw.as_deref())?;
+    let ids = bulk_entries(&body, "ids")?;
+    let mut errors = Map::new();
+    let mut deleted = Vec::new();
+    {
+        let mut conn = st.db.lock()?;
+        let tx = conn.transaction()?;
+        for (i, id) in ids.iter().enumerate() {
+            let Some(id) = id.as_str() else {
+                errors.insert(format!("ids[{i}]"), json!(["invalid_uuid"]));
+                continue;
+            };
+            match fetch_row(&tx, res, &t.workspace_id, id)? {
+                Some(r) if !r.deleted => {
+                    soft_delete(&tx, res, &t.workspace_id, id)?;
+                    deleted.push(r.data);
+                }
+                _ => {
+                    errors.insert(format!("ids[{i}]"), json!(["not_found"]));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            tx.rollback()?;
+            return Err(Problem::validation(errors));
+        }
+        tx.commit()?;
+    }
+    let results: Vec<Value> = deleted
+        .iter()
+        .enumerate()
+        .map(|(i, d)| json!({"index": i, "id": d.get("id"), "status": "deleted"}))
+        .collect();
+    let total = ids.len();
+    for data in deleted {
+        st.events.emit(
+            &t.workspace_id,
+            &format!("{}.deleted", res.type_name),
+            Value::Object(data),
+        );
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"data": results, "summary": summary(total, total)}),
+        None,
+    ))
+}

@@ -1,0 +1,353 @@
+//! Cross-cutting HTTP behaviour: security headers, request ids, CORS, deprecation headers,
+//! problem+json for every error, authentication, rate limiting and scope checks.
+
+use std::net::SocketAddr;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::auth::{self, AuthToken};
+use crate::model::SCOPE_RESOURCES;
+use crate::problem::{self, IsProblem, Problem};
+use crate::ratelimit::Decision;
+use crate::state::SharedState;
+
+pub const SECURITY_HEADERS: [(&str, &str); 5] = [
+    (
+        "strict-transport-security",
+        "max-age=63072000; includeSubDomains; preload",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    (
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+];
+pub const CORS_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
+pub const CORS_ALLOW_HEADERS: &str = "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-Id, traceparent";
+pub const CORS_EXPOSE_HEADERS: &str = "ETag, RateLimit, RateLimit-Policy, Retry-After, X-Request-Id, Link, Deprecation, Sunset, Warning, Location, Idempotency-Replayed";
+
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+fn valid_request_id(v: &str) -> bool {
+    (1..=128).contains(&v.len()) && v.bytes().all(|b| (0x21..=0x7e).contains(&b))
+}
+
+fn valid_traceparent(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('-').collect();
+    parts.len() == 4
+        && parts[0].len() == 2
+        && parts[1].len() == 32
+        && parts[2].len() == 16
+        && parts[3].len() == 2
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+        && parts[1] != "00000000000000000000000000000000"
+        && parts[2] != "0000000000000000"
+}
+
+/// The outermost layer: runs on every request, matched or not.
+pub async fn common(State(st): State<SharedState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| valid_request_id(v))
+        .map(str::to_string)
+        .unwrap_or_else(crate::util::new_id);
+    let trace = req
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| valid_traceparent(v))
+        .map(str::to_string);
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let origin_allowed = origin
+        .as_deref()
+        .filter(|o| st.config.cors_origins.iter().any(|a| a == o))
+        .map(str::to_string);
+    let is_preflight = req.method() == Method::OPTIONS
+        && origin.is_some()
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let method = req.method().clone();
+    tracing::debug!(%request_id, trace = trace.as_deref().unwrap_or("-"), %method, %path, "request");
+
+    let mut resp = if is_preflight {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        if let Some(o) = &origin_allowed {
+            let h = r.headers_mut();
+            set(h, "access-control-allow-origin", o);
+            set(h, "access-control-allow-methods", CORS_METHODS);
+            set(h, "access-control-allow-headers", CORS_ALLOW_HEADERS);
+            set(h, "access-control-max-age", "86400");
+        }
+        r
+    } else {
+        next.run(req).await
+    };
+
+    if resp.status().as_u16() >= 400 && resp.extensions().get::<problem::KeepBody>().is_none() {
+        resp = ensure_problem(resp, &path, &method).await;
+    }
+    let h = resp.headers_mut();
+    for (k, v) in SECURITY_HEADERS {
+        set(h, k, v);
+    }
+    set(h, "x-request-id", &request_id);
+    if let Some(t) = &trace {
+        // Our span in the caller's trace (W3C Trace Context, level 2 `traceresponse`).
+        let span = &crate::util::new_id().replace('-', "")[..16];
+        set(h, "traceresponse", &format!("00-{}-{span}-01", &t[3..35]));
+    }
+    h.append(header::VARY, HeaderValue::from_static("Origin"));
+    if let Some(o) = &origin_allowed {
+        if st.fault("cors-wildcard-with-credentials") {
+            set(h, "access-control-allow-origin", "*");
+            set(h, "access-control-allow-credentials", "true");
+        } else {
+            set(h, "access-control-allow-origin", o);
+        }
+        if !is_preflight {
+            set(h, "access-control-expose-headers", CORS_EXPOSE_HEADERS);
+        }
+    }
+    if path.starts_with("/api/v1") {
+        if let Some(date) = st.config.sunset {
+            let sunset = httpdate::fmt_http_date(
+                date.and_hms_opt(0, 0, 0)
+                    .map(|d| d.and_utc().into())
+                    .unwrap_or(std::time::SystemTime::UNIX_EPOCH),
+            );
+            set(h, "deprecation", "true");
+            set(h, "sunset", &sunset);
+            set(
+                h,
+                "warning",
+                &format!("299 - \"API v1 is deprecated. Migrate to v2 by {date}.\""),
+            );
+        }
+    }
+    resp
+}
+
+fn set(h: &mut HeaderMap, name: &'static str, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        h.insert(HeaderName::from_static(name), v);
+    }
+}
+
+/// Turns any error response into problem+json (router 404/405, body limits, extractor
+/// rejections) and fills in `instance` with the request path.
+async fn ensure_problem(resp: Response, path: &str, method: &Method) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let bytes = to_bytes(body, MAX_ERROR_BODY).await.unwrap_or_default();
+    let mut value = if parts.extensions.get::<IsProblem>().is_some() {
+        serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null)
+    } else {
+        Value::Null
+    };
+    if !value.is_object() {
+        let status = parts.status.as_u16();
+        let detail = match status {
+            404 => format!("No route matches {path}."),
+            405 => {
+                let allow = parts
+                    .headers
+                    .get(header::ALLOW)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                format!("Method {method} is not allowed on {path}. Allowed: {allow}.")
+            }
+            s if s >= 500 => "An unexpected error occurred. It has been logged.".to_string(),
+            _ => {
+                // Framework rejection texts are safe (no internals) and helpful.
+                let text = String::from_utf8_lossy(&bytes).trim().to_string();
+                if text.is_empty() {
+                    parts
+                        .status
+                        .canonical_reason()
+                        .unwrap_or("Error")
+                        .to_string()
+                } else {
+                    text
+                }
+            }
+        };
+        value = Problem::new(problem::kind_for_status(status), detail).body();
+    }
+    if let Value::Object(m) = &mut value {
+        m.entry("instance").or_insert_with(|| json!(path));
+    }
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let bytes = serde_json::to_vec(&value).unwrap_or_default();
+    let mut resp = Response::from_parts(parts, Body::from(bytes));
+    resp.extensions_mut().insert(IsProblem);
+    resp
+}
+
+/// The scope a request needs: (resource, action), from the first path segment after /api/v1/.
+pub fn required_scope(method: &Method, path: &str) -> Option<(String, &'static str)> {
+    let rest = path.strip_prefix("/api/v1/")?;
+    let first = rest.split('/').next()?.replace('-', "_");
+    if !SCOPE_RESOURCES.contains(&first.as_str()) {
+        return None;
+    }
+    let read = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+        || (*method == Method::POST && path.ends_with("/search"));
+    Some((first, if read { "read" } else { "write" }))
+}
+
+fn add_rate_headers(h: &mut HeaderMap, d: &Decision) {
+    set(h, "ratelimit", &d.ratelimit_header());
+    set(h, "ratelimit-policy", &d.policy_header());
+}
+
+/// Authentication, rate limiting and scope enforcement for the protected /api/v1 routes.
+pub async fn authenticate(State(st): State<SharedState>, mut req: Request, next: Next) -> Response {
+    let token = match resolve_token(&st, req.headers()).await {
+        Ok(t) => t,
+        Err(p) => return p.into_response(),
+    };
+    let path = req.uri().path().to_string();
+    let counted = path != "/api/v1/token";
+    let decision = st
+        .limiter
+        .check(&token.id, token.rate_limit, token.burst, counted);
+    if let Some(d) = &decision {
+        if !d.allowed {
+            let detail = format!(
+                "You have exceeded the rate limit of {} requests per minute. Retry after {} seconds.",
+                d.limit, d.retry_after
+            );
+            let mut p = Problem::new(problem::RATE_LIMITED, detail);
+            if !st.fault("429-without-retry-after") {
+                p = p.header(header::RETRY_AFTER, d.retry_after.to_string());
+            }
+            let mut resp = p.into_response();
+            add_rate_headers(resp.headers_mut(), d);
+            return resp;
+        }
+    }
+    if let Some((resource, action)) = required_scope(req.method(), &path) {
+        let allowed = token.allows(&resource, action)
+            || (resource == "jobs" && token.allows("exports", action));
+        if !allowed && !st.fault("scopes-not-enforced") {
+            let mut resp = Problem::new(
+                problem::INSUFFICIENT_SCOPE,
+                "Token does not have the required scope.",
+            )
+            .with("required_scope", json!(format!("{resource}:{action}")))
+            .with("token_scopes", json!(token.scopes))
+            .into_response();
+            if let Some(d) = &decision {
+                add_rate_headers(resp.headers_mut(), d);
+            }
+            return resp;
+        }
+    }
+    req.extensions_mut().insert(token);
+    let mut resp = next.run(req).await;
+    if let Some(d) = &decision {
+        add_rate_headers(resp.headers_mut(), d);
+    }
+    resp
+}
+
+fn unauthorized(detail: &str) -> Problem {
+    Problem::new(problem::INVALID_TOKEN, detail).header(header::WWW_AUTHENTICATE, "Bearer")
+}
+
+async fn resolve_token(st: &SharedState, headers: &HeaderMap) -> Result<AuthToken, Problem> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| {
+            unauthorized("Missing Authorization header; send 'Authorization: Bearer <token>'.")
+        })?
+        .to_str()
+        .map_err(|_| unauthorized("The Authorization header is not valid."))?;
+    let raw = value
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
+        .ok_or_else(|| unauthorized("The Authorization header must use the Bearer scheme."))?;
+    if !auth::well_formed(raw) {
+        return Err(unauthorized("The token is invalid, revoked or expired."));
+    }
+    if let Some(t) = st.tokens.get(raw) {
+        return Ok(t);
+    }
+    let now = crate::util::now();
+    let candidates = {
+        let conn = st.db.lock()?;
+        auth::candidates(&conn, raw, &now, st.config.rate_limit, st.config.burst)?
+    };
+    let raw_owned = raw.to_string();
+    let prefix_only = st.fault("auth-prefix-only");
+    let found = tokio::task::spawn_blocking(move || {
+        candidates
+            .into_iter()
+            .find(|(_, hash)| prefix_only || auth::verify_hash(&raw_owned, hash))
+            .map(|(t, _)| t)
+    })
+    .await
+    .map_err(|_| Problem::internal())?;
+    match found {
+        Some(t) => {
+            st.tokens.put(raw, t.clone());
+            Ok(t)
+        }
+        None => Err(unauthorized("The token is invalid, revoked or expired.")),
+    }
+}
+
+/// Per-IP limit for the public agents endpoint (token-less, so keyed by client address).
+pub async fn ip_limit(
+    State(st): State<SharedState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let limit = st.config.agents_limit;
+    let decision = st
+        .limiter
+        .check(&format!("ip:{}", peer.ip()), limit, limit, true);
+    if let Some(d) = &decision {
+        if !d.allowed {
+            let mut resp = Problem::new(
+                problem::RATE_LIMITED,
+                format!(
+                    "You have exceeded the rate limit of {limit} requests per minute for this endpoint. Retry after {} seconds.",
+                    d.retry_after
+                ),
+            )
+            .header(header::RETRY_AFTER, d.retry_after.to_string())
+            .into_response();
+            add_rate_headers(resp.headers_mut(), d);
+            return resp;
+        }
+    }
+    let mut resp = next.run(req).await;
+    if let Some(d) = &decision {
+        add_rate_headers(resp.headers_mut(), d);
+    }
+    resp
+}

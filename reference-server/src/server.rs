@@ -1,0 +1,232 @@
+//! Router assembly and server lifecycle: bind (plain or TLS), serve, shut down. Used by the
+//! binary and, in-process, by specgate and the tests.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, Uri, header};
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+
+use crate::config::Config;
+use crate::db::{Db, DbError};
+use crate::handlers::{meta, resources};
+use crate::middleware::{authenticate, common, ip_limit};
+use crate::model::{CATEGORIES, COMMENTS, ITEMS};
+use crate::problem::Problem;
+use crate::seed::{self, SeedOutput};
+use crate::state::{AppState, SharedState};
+use crate::webhooks::{self, Events};
+use crate::{files, idempotency, jobs};
+
+/// Errors starting a server.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("failed to bind {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("failed to load TLS certificate/key: {0}")]
+    Tls(std::io::Error),
+    #[error("failed to seed tokens: {0}")]
+    Seed(rusqlite::Error),
+}
+
+/// Builds the application router over `state`.
+pub fn router(state: SharedState) -> Router {
+    let protected = Router::new()
+        .merge(resources::routes(&ITEMS, true))
+        .merge(resources::routes(&CATEGORIES, false))
+        .merge(resources::routes(&COMMENTS, false))
+        .route("/api/v1/enums", get(meta::enums))
+        .route("/api/v1/token", get(meta::token_info))
+        .route("/api/v1/tokens/{id}", delete(meta::revoke_token))
+        .route("/api/v1/exports", post(jobs::create_export))
+        .route("/api/v1/exports/{id}/download", get(jobs::download))
+        .route("/api/v1/jobs/{id}", get(jobs::get_job))
+        .route(
+            "/api/v1/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/api/v1/webhooks/{id}",
+            get(webhooks::get_one).delete(webhooks::delete),
+        )
+        .route(
+            "/api/v1/files",
+            get(files::list)
+                .post(files::upload)
+                .layer(DefaultBodyLimit::max(files::DIRECT_BODY_LIMIT)),
+        )
+        .route("/api/v1/files/presign", post(files::presign))
+        .route(
+            "/api/v1/files/{id}",
+            get(files::get_one).delete(files::delete),
+        )
+        .route("/api/v1/files/{id}/restore", post(files::restore))
+        .route("/api/v1/files/{id}/confirm", post(files::confirm))
+        .route("/api/v1/files/{id}/download", get(files::download))
+        .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
+        .route_layer(from_fn_with_state(state.clone(), authenticate));
+    let agents = Router::new()
+        .route("/api/v1/agents", get(meta::agents))
+        .route_layer(from_fn_with_state(state.clone(), ip_limit));
+    Router::new()
+        .merge(protected)
+        .merge(agents)
+        .route("/health", get(meta::health_redirect))
+        .route("/health/live", get(meta::live))
+        .route("/health/ready", get(meta::ready))
+        .route("/api/v1/openapi.json", get(meta::openapi))
+        .route(
+            "/api/v1/uploads/{id}",
+            put(files::put_upload)
+                .layer(DefaultBodyLimit::max(files::MAX_PRESIGNED as usize + 1024)),
+        )
+        .fallback(|uri: Uri| async move {
+            Problem::new(
+                crate::problem::NOT_FOUND,
+                format!("No route matches {}.", uri.path()),
+            )
+        })
+        .layer(from_fn_with_state(state.clone(), common))
+        .with_state(state)
+}
+
+/// A running server. Dropping it does not stop it; call [`RunningServer::shutdown`].
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:PORT` (or https).
+    pub base_url: String,
+    pub state: SharedState,
+    handle: axum_server::Handle<SocketAddr>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    pub async fn shutdown(self) {
+        self.handle
+            .graceful_shutdown(Some(std::time::Duration::from_secs(2)));
+        let _ = self.task.await;
+    }
+
+    /// Waits until the server task ends (the binary's main loop).
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+}
+
+/// Opens the database, builds the state and starts serving on `config.addr`.
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    crate::problem::set_base(&config.problem_base);
+    let db = Db::open(config.db_path.as_deref())?;
+    let (events, rx) = Events::channel();
+    let state: SharedState = Arc::new(AppState::new(config.clone(), db, events));
+    webhooks::spawn_dispatcher(Arc::downgrade(&state), rx);
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let listener = std::net::TcpListener::bind(config.addr).map_err(|source| StartError::Bind {
+        addr: config.addr,
+        source,
+    })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|source| StartError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.addr,
+        source,
+    })?;
+    let handle = axum_server::Handle::new();
+    let (scheme, task) = match &config.tls {
+        Some((cert, key)) => {
+            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .map_err(StartError::Tls)?;
+            let server = axum_server::from_tcp_rustls(listener, tls)
+                .map_err(StartError::Tls)?
+                .handle(handle.clone());
+            (
+                "https",
+                tokio::spawn(async move {
+                    if let Err(e) = server.serve(app).await {
+                        tracing::error!(error = %e, "server stopped");
+                    }
+                }),
+            )
+        }
+        None => {
+            let server = axum_server::from_tcp(listener)
+                .map_err(|source| StartError::Bind { addr, source })?
+                .handle(handle.clone());
+            (
+                "http",
+                tokio::spawn(async move {
+                    if let Err(e) = server.serve(app).await {
+                        tracing::error!(error = %e, "server stopped");
+                    }
+                }),
+            )
+        }
+    };
+    Ok(RunningServer {
+        addr,
+        base_url: format!("{scheme}://{addr}"),
+        state,
+        handle,
+        task,
+    })
+}
+
+/// Starts a server and seeds it with the workspaces and tokens a certification needs.
+pub async fn start_seeded(config: Config) -> Result<(RunningServer, SeedOutput), StartError> {
+    let server = start(config).await?;
+    let seeded = {
+        let st = server.state.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = st.db.lock().map_err(|_| rusqlite::Error::InvalidQuery)?;
+            seed::seed(&conn, &st.config)
+        })
+        .await
+        .map_err(|_| StartError::Seed(rusqlite::Error::InvalidQuery))?
+        .map_err(StartError::Seed)?
+    };
+    Ok((server, seeded))
+}
+
+/// A plain-HTTP listener that redirects every request to the HTTPS origin (`https.*` rules).
+pub async fn serve_https_redirect(
+    addr: SocketAddr,
+    https_port: u16,
+) -> Result<tokio::task::JoinHandle<()>, StartError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })?;
+    let app = Router::new().fallback(move |uri: Uri, headers: axum::http::HeaderMap| async move {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.split(':').next())
+            .unwrap_or("localhost")
+            .to_string();
+        let target = format!(
+            "https://{host}:{https_port}{}",
+            uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+        );
+        let mut r: Response = StatusCode::PERMANENT_REDIRECT.into_response();
+        if let Ok(v) = header::HeaderValue::from_str(&target) {
+            r.headers_mut().insert(header::LOCATION, v);
+        }
+        r
+    });
+    Ok(tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    }))
+}
