@@ -122,6 +122,45 @@ for path, item in doc.get("paths", {}).items():
 
 print(f"{len(ops)} operations checked")
 
+# --- every example validates against its schema (JSON Schema 2020-12, formats checked)
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+registry = Registry().with_resource("urn:spec", Resource(contents=doc, specification=DRAFT202012))
+checker = FormatChecker()
+n_examples = 0
+
+def check_example(schema_ptr, value, where):
+    global n_examples
+    n_examples += 1
+    v = Draft202012Validator({"$ref": "urn:spec" + schema_ptr}, registry=registry, format_checker=checker)
+    errs = sorted(v.iter_errors(value), key=lambda e: list(e.path))
+    for e in errs[:3]:
+        problems.append(f"example {where} does not match its schema: {e.message[:200]} at {list(e.absolute_path)}")
+
+def esc(k):
+    return str(k).replace("~", "~0").replace("/", "~1")
+
+def scan(node, ptr):
+    if isinstance(node, dict):
+        if "schema" in node and isinstance(node["schema"], dict):
+            sp = ptr + "/schema"
+            if "example" in node:
+                check_example(sp, node["example"], ptr)
+            for name, ex in (node.get("examples") or {}).items():
+                ex = deref(ex)
+                if isinstance(ex, dict) and "value" in ex:
+                    check_example(sp, ex["value"], f"{ptr}/examples/{name}")
+        for k, v in node.items():
+            scan(v, f"{ptr}/{esc(k)}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            scan(v, f"{ptr}/{i}")
+
+scan(doc, "#")
+print(f"{n_examples} examples validated against their schemas")
+
 # --- DESIGN.md routes must be in the spec
 spec_set = {o for o in ops}
 design_text = open(design_path, encoding="utf-8").read()
