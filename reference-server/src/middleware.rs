@@ -171,7 +171,11 @@ async fn ensure_problem(resp: Response, path: &str, method: &Method) -> Response
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("")
                     .to_string();
-                format!("Method {method} is not allowed on {path}. Allowed: {allow}.")
+                if allow.is_empty() {
+                    format!("Method {method} is not allowed on {path}; see the Allow header.")
+                } else {
+                    format!("Method {method} is not allowed on {path}. Allowed: {allow}.")
+                }
             }
             s if s >= 500 => "An unexpected error occurred. It has been logged.".to_string(),
             _ => {
