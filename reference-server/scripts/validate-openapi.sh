@@ -46,7 +46,9 @@ try:
     validate(doc)
     print(f"openapi-spec-validator: {spec_path} is a valid OpenAPI 3.1 document")
 except OpenAPIValidationError as e:
-    problems.append(f"openapi-spec-validator: {e}")
+    where = "/".join(str(p) for p in getattr(e, "absolute_path", []) or [])
+    msg = getattr(e, "message", str(e))
+    problems.append(f"openapi-spec-validator: {msg[:600]} (at /{where})")
 
 # --- every $ref resolves
 def resolve(pointer):
@@ -215,6 +217,17 @@ for o in ops:
 for meth, p in set(re.findall(r"\b(GET|POST|PUT|PATCH|DELETE) (/(?:api/v1|health)[^\s`?),|]*)", agents)):
     if not any(m == meth and rx.match(p) for m, rx in spec_templates):
         problems.append(f"API.md names an endpoint the spec lacks: {meth} {p}")
+# the endpoint table's operationIds match the spec's
+spec_ids = {}
+for path, item in doc.get("paths", {}).items():
+    servers = item.get("servers")
+    base = servers[0]["url"].rstrip("/") if servers else root_url.rstrip("/")
+    for method in METHODS:
+        if method in item:
+            spec_ids[f"{method.upper()} {base}{path}"] = item[method].get("operationId")
+for endpoint, op_id in re.findall(r"^\| `((?:GET|POST|PUT|PATCH|DELETE) [^`]+)` \| (\w+) \|", agents, re.M):
+    if spec_ids.get(endpoint) != op_id:
+        problems.append(f"API.md table says {endpoint} is {op_id}, the spec says {spec_ids.get(endpoint)}")
 print(f"API.md: {len(raw)} bytes")
 
 if problems:
