@@ -33,17 +33,29 @@ pub async fn start() -> TestServer {
 pub async fn start_with(f: impl FnOnce(&mut Config)) -> TestServer {
     let mut config = test_config();
     f(&mut config);
-    let (server, seed) = reference_server::start_seeded(config).await.expect("server starts");
+    let (server, seed) = reference_server::start_seeded(config)
+        .await
+        .expect("server starts");
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    TestServer { base: server.base_url.clone(), seed, server, client }
+    TestServer {
+        base: server.base_url.clone(),
+        seed,
+        server,
+        client,
+    }
 }
 
 impl TestServer {
     pub fn token(&self, role: &str) -> &str {
-        &self.seed.tokens.get(role).unwrap_or_else(|| panic!("no seeded token {role}")).token
+        &self
+            .seed
+            .tokens
+            .get(role)
+            .unwrap_or_else(|| panic!("no seeded token {role}"))
+            .token
     }
 
     pub fn token_id(&self, role: &str) -> &str {
@@ -64,19 +76,33 @@ impl TestServer {
     }
 
     pub async fn get(&self, path: &str, role: &str) -> Response {
-        self.req(Method::GET, path, Some(role)).send().await.expect("request")
+        self.req(Method::GET, path, Some(role))
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn post(&self, path: &str, role: &str, body: &Value) -> Response {
-        self.req(Method::POST, path, Some(role)).json(body).send().await.expect("request")
+        self.req(Method::POST, path, Some(role))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn patch(&self, path: &str, role: &str, body: &Value) -> Response {
-        self.req(Method::PATCH, path, Some(role)).json(body).send().await.expect("request")
+        self.req(Method::PATCH, path, Some(role))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn delete(&self, path: &str, role: &str) -> Response {
-        self.req(Method::DELETE, path, Some(role)).send().await.expect("request")
+        self.req(Method::DELETE, path, Some(role))
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Creates an item with the full token and returns its JSON representation.
@@ -87,7 +113,13 @@ impl TestServer {
     }
 
     pub async fn create_category(&self, name: &str) -> Value {
-        let r = self.post("/api/v1/categories", "full", &serde_json::json!({"name": name})).await;
+        let r = self
+            .post(
+                "/api/v1/categories",
+                "full",
+                &serde_json::json!({"name": name}),
+            )
+            .await;
         assert_eq!(r.status(), 201);
         r.json::<Value>().await.expect("json")["data"].clone()
     }
@@ -107,11 +139,27 @@ pub fn header<'a>(h: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a s
 }
 
 /// Asserts an RFC 9457 problem of the given status and type slug.
-pub fn assert_problem(status: u16, headers: &reqwest::header::HeaderMap, body: &Value, want_status: u16, slug: &str) {
+pub fn assert_problem(
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &Value,
+    want_status: u16,
+    slug: &str,
+) {
     assert_eq!(status, want_status, "body: {body}");
-    assert_eq!(header(headers, "content-type"), Some("application/problem+json"), "body: {body}");
+    assert_eq!(
+        header(headers, "content-type"),
+        Some("application/problem+json"),
+        "body: {body}"
+    );
     assert_eq!(body["status"], want_status);
     let ty = body["type"].as_str().unwrap_or_default();
-    assert!(ty.starts_with("https://") && ty.ends_with(&format!("/problems/{slug}")), "type {ty}");
-    assert!(body["title"].is_string() && body["detail"].is_string(), "body: {body}");
+    assert!(
+        ty.starts_with("https://") && ty.ends_with(&format!("/problems/{slug}")),
+        "type {ty}"
+    );
+    assert!(
+        body["title"].is_string() && body["detail"].is_string(),
+        "body: {body}"
+    );
 }

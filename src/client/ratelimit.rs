@@ -1,0 +1,134 @@
+//! Parsing of RateLimit / RateLimit-Policy headers: the guide's literal syntax
+//! (`limit=240, remaining=115, reset=42`, `240;w=60`) and, with a note, the IETF
+//! structured-field draft (`"default";r=115;t=42`, `"default";q=240;w=60`) (C14).
+
+/// A parsed `RateLimit` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub limit: Option<u64>,
+    pub remaining: u64,
+    pub reset: u64,
+    /// True when it was the structured-field form rather than the guide's.
+    pub structured: bool,
+}
+
+/// A parsed `RateLimit-Policy` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub limit: u64,
+    pub window: u64,
+    pub structured: bool,
+}
+
+fn params(s: &str, sep: char) -> Vec<(String, String)> {
+    s.split(sep)
+        .filter_map(|p| {
+            let (k, v) = p.trim().split_once('=')?;
+            Some((
+                k.trim().to_ascii_lowercase(),
+                v.trim().trim_matches('"').to_string(),
+            ))
+        })
+        .collect()
+}
+
+fn get(ps: &[(String, String)], k: &str) -> Option<u64> {
+    ps.iter()
+        .find(|(n, _)| n == k)
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+pub fn parse_ratelimit(h: &str) -> Option<RateLimit> {
+    let ps = params(h, ',');
+    if let (Some(remaining), Some(reset)) = (get(&ps, "remaining"), get(&ps, "reset")) {
+        return Some(RateLimit {
+            limit: get(&ps, "limit"),
+            remaining,
+            reset,
+            structured: false,
+        });
+    }
+    let ps = params(h, ';');
+    match (get(&ps, "r"), get(&ps, "t")) {
+        (Some(remaining), Some(reset)) => Some(RateLimit {
+            limit: None,
+            remaining,
+            reset,
+            structured: true,
+        }),
+        _ => None,
+    }
+}
+
+pub fn parse_policy(h: &str) -> Option<Policy> {
+    let mut parts = h.split(';');
+    let first = parts.next()?.trim();
+    let rest: Vec<(String, String)> = params(&parts.collect::<Vec<_>>().join(";"), ';');
+    if let Ok(limit) = first.parse::<u64>() {
+        return Some(Policy {
+            limit,
+            window: get(&rest, "w")?,
+            structured: false,
+        });
+    }
+    Some(Policy {
+        limit: get(&rest, "q")?,
+        window: get(&rest, "w")?,
+        structured: true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guide_syntax() {
+        assert_eq!(
+            parse_ratelimit("limit=240, remaining=115, reset=42"),
+            Some(RateLimit {
+                limit: Some(240),
+                remaining: 115,
+                reset: 42,
+                structured: false
+            })
+        );
+        assert_eq!(
+            parse_policy("240;w=60"),
+            Some(Policy {
+                limit: 240,
+                window: 60,
+                structured: false
+            })
+        );
+    }
+
+    #[test]
+    fn structured_syntax() {
+        assert_eq!(
+            parse_ratelimit("\"default\";r=115;t=42"),
+            Some(RateLimit {
+                limit: None,
+                remaining: 115,
+                reset: 42,
+                structured: true
+            })
+        );
+        assert_eq!(
+            parse_policy("\"default\";q=240;w=60"),
+            Some(Policy {
+                limit: 240,
+                window: 60,
+                structured: true
+            })
+        );
+    }
+
+    #[test]
+    fn garbage_is_none() {
+        for bad in ["", "limit=x", "240", "remaining=1", ";;;"] {
+            assert_eq!(parse_ratelimit(bad), None, "{bad}");
+        }
+        assert_eq!(parse_policy("abc"), None);
+    }
+}
