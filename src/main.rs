@@ -1,14 +1,179 @@
-//! specgate CLI (the harness lands with the core issue; until then this binary only says so).
+//! specgate CLI: parse arguments, call the library, map errors to exit codes.
 
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-/// Exit code for bad usage.
-const EXIT_USAGE: u8 = 2;
+use clap::{Parser, Subcommand};
+use specgate::app::{self, CheckOptions, HarnessError};
+use specgate::exit;
+use specgate::run::Selection;
+
+const AFTER_HELP: &str = "Exit codes:
+  0  every MUST rule held
+  1  a rule failed (a MUST rule; any rule with --strict)
+  2  bad usage, bad configuration, or an unreadable/invalid OpenAPI document
+  3  the target could not be reached";
+
+#[derive(Parser)]
+#[command(name = "specgate", version, about = "Certify a live JSON REST API against its style guide, driven by its OpenAPI document", after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct Common {
+    /// Write a report: json=PATH or junit=PATH (repeatable).
+    #[arg(long = "report", value_parser = app::parse_report_arg)]
+    reports: Vec<(app::ReportFormat, PathBuf)>,
+    /// Only rules whose id or family matches (glob, comma-separated or repeated).
+    #[arg(long = "rules", value_delimiter = ',')]
+    rules: Vec<String>,
+    /// Leave out rules whose id or family matches (glob).
+    #[arg(long = "exclude-rules", value_delimiter = ',')]
+    exclude_rules: Vec<String>,
+    /// Fail on SHOULD and MAY rules too.
+    #[arg(long)]
+    strict: bool,
+    /// List passed rules as well.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Certify a live target against the rules.
+    #[command(after_help = AFTER_HELP)]
+    Check {
+        /// The OpenAPI document (path or URL).
+        #[arg(long)]
+        spec: Option<String>,
+        /// The target's base URL (scheme and host; paths come from the document's servers).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Config file (default: ./specgate.toml if present).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Seed of the run's random choices; the same seed replays the same requests.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Boot the bundled reference server in-process and certify it.
+        #[arg(long, conflicts_with_all = ["spec", "base_url", "config"])]
+        reference: bool,
+        /// Extra trusted CA certificate (PEM) for a private CA; verification is always on.
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
+        /// Per-request timeout in seconds.
+        #[arg(long)]
+        timeout: Option<u64>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Run the static rules on an OpenAPI document.
+    #[command(after_help = AFTER_HELP)]
+    Lint {
+        #[arg(long)]
+        spec: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List every rule: id, level, family, section, statement, needs, implemented.
+    Rules {
+        #[arg(long, default_value = "table")]
+        format: RulesFormat,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RulesFormat {
+    Table,
+    Json,
+}
+
+fn options(common: Common) -> CheckOptions {
+    CheckOptions {
+        reports: common.reports,
+        selection: Selection {
+            include: common.rules,
+            exclude: common.exclude_rules,
+        },
+        strict: common.strict,
+        verbose: common.verbose,
+        color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ..CheckOptions::default()
+    }
+}
+
+fn fail(e: HarnessError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(e.exit_code())
+}
 
 fn main() -> ExitCode {
-    eprintln!(
-        "specgate: the conformance harness is not implemented yet.\n\
-         The reference server is: cargo run -p reference-server -- serve --seed-out specgate.toml"
-    );
-    ExitCode::from(EXIT_USAGE)
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: failed to start the async runtime: {e}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let mut stdout = std::io::stdout();
+    match cli.command {
+        Command::Check {
+            spec,
+            base_url,
+            config,
+            seed,
+            reference,
+            ca_cert,
+            timeout,
+            common,
+        } => {
+            let opts = CheckOptions {
+                spec,
+                base_url,
+                config,
+                seed,
+                reference,
+                ca_cert,
+                timeout: timeout.map(Duration::from_secs),
+                ..options(common)
+            };
+            match rt.block_on(app::check(opts, &mut stdout)) {
+                Ok((_, code)) => ExitCode::from(code),
+                Err(e) => fail(e),
+            }
+        }
+        Command::Lint { spec, common } => {
+            match rt.block_on(app::lint(&spec, &options(common), &mut stdout)) {
+                Ok((_, code)) => ExitCode::from(code),
+                Err(e) => fail(e),
+            }
+        }
+        Command::Rules { format } => {
+            let cat = specgate::rules::catalogue();
+            match format {
+                RulesFormat::Json => {
+                    println!("{}", serde_json::to_string_pretty(&cat).unwrap_or_default())
+                }
+                RulesFormat::Table => {
+                    for r in &cat {
+                        println!(
+                            "{:<70} {:<6} {:<4} {}",
+                            r.id,
+                            r.level.as_str(),
+                            if r.implemented { "yes" } else { "no" },
+                            r.family
+                        );
+                    }
+                    let implemented = cat.iter().filter(|r| r.implemented).count();
+                    println!("\n{} rules, {implemented} implemented", cat.len());
+                }
+            }
+            ExitCode::from(exit::OK)
+        }
+    }
 }

@@ -1,0 +1,365 @@
+//! The three jobs behind the CLI: `check` (certify a live target), `lint` (static rules on a
+//! document) and `rules` (the catalogue). `main.rs` only parses arguments and maps errors to
+//! exit codes.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::client::{Client, ClientConfig, ClientError};
+use crate::config::{Config, ConfigError, TokenConfig, WorkspaceConfig};
+use crate::report;
+use crate::run::{self, RunReport, Selection, Shared, TargetHooks};
+use crate::spec::{self, SpecError};
+
+/// Harness failures (as opposed to the target breaking a rule).
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("failed to reach the target {url}: {message}")]
+    Unreachable { url: String, message: String },
+    #[error("failed to start the reference server: {0}")]
+    Reference(String),
+    #[error("failed to write report {path}: {message}")]
+    Report { path: String, message: String },
+}
+
+impl HarnessError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            HarnessError::Unreachable { .. } => crate::exit::UNREACHABLE,
+            _ => crate::exit::USAGE,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Json,
+    Junit,
+}
+
+/// Parses `json=PATH` / `junit=PATH`.
+pub fn parse_report_arg(s: &str) -> Result<(ReportFormat, PathBuf), String> {
+    let (fmt, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH (json=… or junit=…), got '{s}'"))?;
+    let fmt = match fmt {
+        "json" => ReportFormat::Json,
+        "junit" | "xml" => ReportFormat::Junit,
+        other => return Err(format!("unknown report format '{other}' (json, junit)")),
+    };
+    if path.is_empty() {
+        return Err("empty report path".into());
+    }
+    Ok((fmt, PathBuf::from(path)))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    pub spec: Option<String>,
+    pub base_url: Option<String>,
+    pub config: Option<PathBuf>,
+    pub seed: Option<u64>,
+    pub reports: Vec<(ReportFormat, PathBuf)>,
+    pub selection: Selection,
+    pub reference: bool,
+    pub ca_cert: Option<PathBuf>,
+    pub timeout: Option<Duration>,
+    pub strict: bool,
+    pub verbose: bool,
+    pub color: bool,
+}
+
+/// Hooks the in-process reference server offers (a database outage switch).
+struct ReferenceHooks(reference_server::state::SharedState);
+
+impl TargetHooks for ReferenceHooks {
+    fn set_dependency_down(&self, down: bool) {
+        self.0.db.set_available(!down);
+    }
+}
+
+/// A config naming every token the seeded reference server created.
+pub fn config_from_seed(seed: &reference_server::SeedOutput) -> Config {
+    let mut cfg = Config {
+        environment: Some("test".into()),
+        ..Config::default()
+    };
+    for (i, w) in seed.workspaces.iter().enumerate() {
+        cfg.workspaces.push(WorkspaceConfig {
+            id: w.id.clone(),
+            slug: w.slug.clone(),
+            role: Some(if i == 0 {
+                "primary".into()
+            } else {
+                "secondary".into()
+            }),
+        });
+    }
+    for (role, t) in &seed.tokens {
+        cfg.tokens.insert(
+            role.clone(),
+            TokenConfig {
+                token: Some(t.token.clone()),
+                id: Some(t.id.clone()),
+                scopes: t.scopes.clone(),
+                admin: t.admin,
+                workspace: Some(t.workspace.clone()),
+                rate_limit: Some(t.rate_limit as u64),
+            },
+        );
+    }
+    cfg
+}
+
+/// Runs a certification and writes the reports. Returns the report and the exit code.
+pub async fn check(
+    opts: CheckOptions,
+    console: &mut dyn Write,
+) -> Result<(RunReport, u8), HarnessError> {
+    let seed = opts.seed.unwrap_or_else(rand::random);
+    let mut reference = None;
+    let (mut config, base_url, spec_location, hooks): (
+        Config,
+        String,
+        String,
+        Option<Arc<dyn TargetHooks>>,
+    ) = if opts.reference {
+        let rc = reference_server::Config {
+            addr: ([127, 0, 0, 1], 0).into(),
+            docs_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/reference-server")),
+            ..reference_server::Config::default()
+        };
+        let (server, seeded) = reference_server::start_seeded(rc)
+            .await
+            .map_err(|e| HarnessError::Reference(e.to_string()))?;
+        let base = server.base_url.clone();
+        let hooks: Arc<dyn TargetHooks> = Arc::new(ReferenceHooks(server.state.clone()));
+        let cfg = config_from_seed(&seeded);
+        reference = Some(server);
+        (
+            cfg,
+            base.clone(),
+            format!("{base}/api/v1/openapi.json"),
+            Some(hooks),
+        )
+    } else {
+        let cfg = match &opts.config {
+            Some(p) => Config::load(p)?,
+            None if std::path::Path::new("specgate.toml").exists() => {
+                Config::load(std::path::Path::new("specgate.toml"))?
+            }
+            None => {
+                let mut c = Config::default();
+                c.apply_env(|k| std::env::var(k).ok());
+                c
+            }
+        };
+        let base = opts
+            .base_url
+            .clone()
+            .or_else(|| cfg.base_url.clone())
+            .ok_or_else(|| {
+                HarnessError::Usage(
+                    "no target: pass --base-url URL (or base_url in specgate.toml), or --reference"
+                        .into(),
+                )
+            })?;
+        let spec = opts
+            .spec
+            .clone()
+            .or_else(|| cfg.spec.clone())
+            .ok_or_else(|| {
+                HarnessError::Usage(
+                    "no OpenAPI document: pass --spec PATH|URL (or spec in specgate.toml)".into(),
+                )
+            })?;
+        (cfg, base, spec, None)
+    };
+    if let Some(ca) = &opts.ca_cert {
+        config.client.ca_cert = Some(ca.clone());
+    }
+    let origin = url::Url::parse(&base_url)
+        .map_err(|e| HarnessError::Usage(format!("invalid base URL '{base_url}': {e}")))?;
+    if !matches!(origin.scheme(), "http" | "https") {
+        return Err(HarnessError::Usage(format!(
+            "the base URL must be http:// or https://, got '{base_url}'"
+        )));
+    }
+    let client_config = ClientConfig {
+        max_connections: config.client.max_connections.unwrap_or(10),
+        request_timeout: opts
+            .timeout
+            .or(config.client.timeout_secs.map(Duration::from_secs))
+            .unwrap_or(Duration::from_secs(30)),
+        connect_timeout: config
+            .client
+            .connect_timeout_secs
+            .map(Duration::from_secs)
+            .unwrap_or(Duration::from_secs(5)),
+        retries: config.client.retries.unwrap_or(2),
+        ca_cert: config.client.ca_cert.clone(),
+        ..ClientConfig::default()
+    };
+    let tokens = config.token_values().into_iter().collect();
+    let client = Client::new(origin.clone(), client_config.clone(), tokens, seed)?;
+    // Reachability first: an unreachable target is exit 3, not a wall of failed rules.
+    let probe = client
+        .send(
+            "specgate.reachability",
+            crate::client::Req::get("/")
+                .no_retry()
+                .request_id(crate::client::RequestId::Omit),
+        )
+        .await;
+    if probe.response.is_none() {
+        return Err(HarnessError::Unreachable {
+            url: base_url.clone(),
+            message: probe.error.clone().unwrap_or_else(|| "no response".into()),
+        });
+    }
+    let loader = reqwest::Client::builder()
+        .timeout(client_config.request_timeout)
+        .build()
+        .map_err(|e| ClientError::Build(e.to_string()))?;
+    let doc = spec::load(&spec_location, Some(&loader)).await?;
+    let schemas = spec::SchemaStore::new(&doc).ok();
+    let model = spec::build(doc);
+    let mut capabilities: BTreeSet<String> = config.token_values().into_keys().collect();
+    capabilities.extend(config.capabilities.iter().cloned());
+    if origin.scheme() == "https" {
+        capabilities.insert("https-target".into());
+    }
+    if hooks.is_some() {
+        capabilities.insert("dependency-outage".into());
+    }
+    let marker = format!("sg{}", &format!("{seed:016x}")[..8]);
+    let shared = Arc::new(Shared {
+        client,
+        model,
+        schemas,
+        config,
+        capabilities,
+        marker,
+        hooks,
+        created: Mutex::new(Vec::new()),
+    });
+    let report = run::run(shared, &opts.selection, seed, &spec_location).await;
+    if let Some(server) = reference {
+        server.shutdown().await;
+    }
+    let _ = console.write_all(
+        report::console::render(
+            &report,
+            report::console::Style {
+                color: opts.color,
+                verbose: opts.verbose,
+            },
+        )
+        .as_bytes(),
+    );
+    write_reports(&report, &opts.reports)?;
+    let code = if report.gate_passed(opts.strict) {
+        crate::exit::OK
+    } else {
+        crate::exit::RULE_FAILED
+    };
+    Ok((report, code))
+}
+
+/// Writes every requested report; one that fails does not stop the others.
+pub fn write_reports(
+    report: &RunReport,
+    reports: &[(ReportFormat, PathBuf)],
+) -> Result<(), HarnessError> {
+    let mut first_error = None;
+    for (fmt, path) in reports {
+        let text = match fmt {
+            ReportFormat::Json => {
+                serde_json::to_string_pretty(&report::json::render(report)).unwrap_or_default()
+            }
+            ReportFormat::Junit => report::junit::render(report),
+        };
+        let result = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(std::fs::create_dir_all)
+            .transpose()
+            .and_then(|_| std::fs::write(path, text));
+        if let Err(e) = result {
+            first_error.get_or_insert(HarnessError::Report {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            });
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// `specgate lint`: the static rules on a document alone.
+pub async fn lint(
+    spec_location: &str,
+    opts: &CheckOptions,
+    console: &mut dyn Write,
+) -> Result<(RunReport, u8), HarnessError> {
+    let doc = spec::load(spec_location, None).await?;
+    let model = spec::build(doc);
+    let started = std::time::Instant::now();
+    let catalogue = crate::rules::catalogue();
+    let mut results = Vec::new();
+    for r in crate::rules::all() {
+        let crate::rules::Check::Static(f) = r.check else {
+            continue;
+        };
+        let Some(info) = catalogue.iter().find(|c| c.id == r.id) else {
+            continue;
+        };
+        if !opts.selection.selects(info) {
+            continue;
+        }
+        let t = std::time::Instant::now();
+        let outcome = f(&model);
+        results.push(run::RuleResult {
+            info: info.clone(),
+            outcome,
+            duration_ms: t.elapsed().as_millis() as u64,
+        });
+    }
+    let report = RunReport {
+        seed: 0,
+        target: String::new(),
+        spec: spec_location.to_string(),
+        started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        duration_ms: started.elapsed().as_millis() as u64,
+        results,
+        exchanges: Vec::new(),
+        cleaned_up: 0,
+    };
+    let _ = console.write_all(
+        report::console::render(
+            &report,
+            report::console::Style {
+                color: opts.color,
+                verbose: opts.verbose,
+            },
+        )
+        .as_bytes(),
+    );
+    write_reports(&report, &opts.reports)?;
+    let code = if report.gate_passed(opts.strict) {
+        crate::exit::OK
+    } else {
+        crate::exit::RULE_FAILED
+    };
+    Ok((report, code))
+}

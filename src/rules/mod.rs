@@ -1,0 +1,103 @@
+//! The rule registry: one module per family of the guide; each exposes `RULES`, a slice of
+//! [`Rule`]s keyed by inventory id. `specgate rules`, the reports and the engine all read the
+//! same definitions.
+
+pub mod extra;
+pub mod inventory;
+pub mod types;
+
+pub mod health;
+pub mod security_headers;
+
+use serde::Serialize;
+
+pub use types::{Check, Finding, Findings, Kind, Level, Outcome, Rule, Status, Verdict};
+
+/// Every implemented rule, in run order.
+pub fn all() -> Vec<Rule> {
+    [health::RULES, security_headers::RULES].concat()
+}
+
+/// A rule as listed by `specgate rules`: inventory metadata plus implementation state.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub level: Level,
+    pub family: String,
+    pub section: String,
+    pub statement: String,
+    /// static | dynamic | both | no (testable from outside or not).
+    pub how: String,
+    pub needs: Vec<String>,
+    pub implemented: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    /// Rules specgate adds beyond the guide's inventory.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub extra: bool,
+}
+
+/// The full catalogue: every inventory rule, then specgate's own extra rules.
+pub fn catalogue() -> Vec<RuleInfo> {
+    let implemented = all();
+    let find = |id: &str| implemented.iter().find(|r| r.id == id);
+    let mut out: Vec<RuleInfo> = inventory::entries()
+        .iter()
+        .map(|e| RuleInfo {
+            id: e.id.clone(),
+            level: e.level,
+            family: e.family.clone(),
+            section: e.section.clone(),
+            statement: e.statement.clone(),
+            how: e.how.clone(),
+            needs: e.needs.clone(),
+            implemented: find(&e.id).is_some(),
+            kind: find(&e.id).map(|r| r.kind),
+            extra: false,
+        })
+        .collect();
+    for x in extra::EXTRA {
+        out.push(RuleInfo {
+            id: x.id.to_string(),
+            level: x.level,
+            family: x.family.to_string(),
+            section: x.section.to_string(),
+            statement: x.statement.to_string(),
+            how: "dynamic".into(),
+            needs: vec![],
+            implemented: find(x.id).is_some(),
+            kind: find(x.id).map(|r| r.kind),
+            extra: true,
+        });
+    }
+    out
+}
+
+/// Metadata of one rule id (inventory or extra).
+pub fn info(id: &str) -> Option<RuleInfo> {
+    catalogue().into_iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_implemented_rule_has_metadata_and_a_unique_id() {
+        let cat = catalogue();
+        let mut seen = std::collections::BTreeSet::new();
+        for r in all() {
+            assert!(seen.insert(r.id), "rule {} registered twice", r.id);
+            assert!(
+                cat.iter().any(|c| c.id == r.id),
+                "rule {} is neither in the inventory nor in extra",
+                r.id
+            );
+        }
+    }
+
+    #[test]
+    fn catalogue_lists_every_inventory_id() {
+        assert_eq!(catalogue().iter().filter(|r| !r.extra).count(), 333);
+    }
+}

@@ -1,0 +1,103 @@
+//! What a probe sees: the client (which attributes exchanges to the rule), the API model, the
+//! credentials and capabilities, and the run's fixtures.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use crate::client::{Client, Exchange, Req};
+use crate::config::Config;
+use crate::spec::{ApiModel, SchemaStore};
+
+/// Hooks a target offers beyond HTTP (the in-process reference server offers them; a remote
+/// target does not, so rules needing them are skipped there).
+pub trait TargetHooks: Send + Sync {
+    /// Takes a critical dependency down (true) or brings it back (false).
+    fn set_dependency_down(&self, down: bool);
+}
+
+/// State shared by every rule of a run.
+pub struct Shared {
+    pub client: Client,
+    pub model: ApiModel,
+    pub schemas: Option<SchemaStore>,
+    pub config: Config,
+    /// Roles with a token, plus declared and detected capabilities.
+    pub capabilities: BTreeSet<String>,
+    /// Marker put into every record the run creates, so its judgements and cleanup are scoped.
+    pub marker: String,
+    pub hooks: Option<Arc<dyn TargetHooks>>,
+    /// Records the run created: (collection path, id), deleted at the end.
+    pub created: Mutex<Vec<(String, String)>>,
+}
+
+/// The context of one rule.
+#[derive(Clone)]
+pub struct Ctx {
+    pub rule: &'static str,
+    pub shared: Arc<Shared>,
+}
+
+impl Ctx {
+    pub fn model(&self) -> &ApiModel {
+        &self.shared.model
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.shared.client
+    }
+
+    pub async fn send(&self, req: Req) -> Arc<Exchange> {
+        self.shared.client.send(self.rule, req).await
+    }
+
+    pub fn has(&self, capability: &str) -> bool {
+        self.shared.capabilities.contains(capability)
+    }
+
+    /// The API prefix (servers base path), e.g. "/api/v1".
+    pub fn base(&self) -> &str {
+        &self.shared.model.base_path
+    }
+
+    pub fn path(&self, rest: &str) -> String {
+        format!("{}{}", self.base(), rest)
+    }
+
+    /// A unique name carrying the run marker.
+    pub fn unique_name(&self, hint: &str) -> String {
+        format!(
+            "{hint} {} {}",
+            self.shared.marker,
+            &self.shared.client.uuid()[..8]
+        )
+    }
+
+    pub fn remember_created(&self, collection: &str, id: &str) {
+        if let Ok(mut c) = self.shared.created.lock() {
+            c.push((collection.to_string(), id.to_string()));
+        }
+    }
+
+    pub fn token_scopes(&self, role: &str) -> Option<Vec<String>> {
+        self.shared
+            .config
+            .tokens
+            .get(role)
+            .map(|t| t.scopes.clone())
+    }
+
+    pub fn token_id(&self, role: &str) -> Option<String> {
+        self.shared
+            .config
+            .tokens
+            .get(role)
+            .and_then(|t| t.id.clone())
+    }
+}
+
+/// `data` of a JSON response, if any.
+pub fn data(ex: &Exchange) -> Option<&Value> {
+    ex.json().and_then(|j| j.get("data"))
+}

@@ -1,0 +1,8 @@
+//! Running rules: the per-rule context, fixtures, and the engine.
+pub mod ctx;
+pub mod engine;
+pub mod fixtures;
+pub mod warmup;
+
+pub use ctx::{Ctx, Shared, TargetHooks, data};
+pub use engine::{RuleResult, RunReport, Selection, run};
