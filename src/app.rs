@@ -78,6 +78,8 @@ pub struct CheckOptions {
     pub strict: bool,
     pub verbose: bool,
     pub color: bool,
+    /// Fault switches to turn on in the in-process reference server (specgate's own tests).
+    pub reference_faults: Vec<String>,
 }
 
 /// Hooks the in-process reference server offers (a database outage switch).
@@ -138,6 +140,7 @@ pub async fn check(
         let rc = reference_server::Config {
             addr: ([127, 0, 0, 1], 0).into(),
             docs_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/reference-server")),
+            faults: opts.reference_faults.iter().cloned().collect(),
             ..reference_server::Config::default()
         };
         let (server, seeded) = reference_server::start_seeded(rc)

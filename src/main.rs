@@ -68,6 +68,10 @@ enum Command {
         /// Per-request timeout in seconds.
         #[arg(long)]
         timeout: Option<u64>,
+        /// With --reference: turn on a named fault switch in the reference server (repeatable),
+        /// to watch a rule fire.
+        #[arg(long = "reference-fault", requires = "reference")]
+        reference_faults: Vec<String>,
         #[command(flatten)]
         common: Common,
     },
@@ -130,6 +134,7 @@ fn main() -> ExitCode {
             reference,
             ca_cert,
             timeout,
+            reference_faults,
             common,
         } => {
             let opts = CheckOptions {
@@ -140,6 +145,7 @@ fn main() -> ExitCode {
                 reference,
                 ca_cert,
                 timeout: timeout.map(Duration::from_secs),
+                reference_faults,
                 ..options(common)
             };
             match rt.block_on(app::check(opts, &mut stdout)) {

@@ -21,7 +21,8 @@ pub async fn live() -> Response {
 }
 
 pub async fn ready(State(st): State<SharedState>) -> Response {
-    if st.db.ping() {
+    // Fault: a readiness probe that never looks at its dependencies.
+    if st.fault("ready-ignores-database") || st.db.ping() {
         json_response(StatusCode::OK, &json!({"status": "ok"}), None)
     } else {
         let mut resp = json_response(

@@ -84,7 +84,19 @@ pub fn row_to_json(
         Some(Value::String(s)) => s.clone(),
         _ => String::new(),
     };
-    out.insert("links".into(), resource_links(res, &id));
+    let mut links = resource_links(res, &id);
+    // HATEOAS: a to-one relation links to the related resource when it is set.
+    for rel in res.relations {
+        if let crate::model::RelationKind::ToOne { fk } = rel.kind {
+            if let (Some(Value::String(target_id)), Value::Object(l)) = (out.get(fk), &mut links) {
+                l.insert(
+                    rel.name.to_string(),
+                    Value::String(format!("{API_PREFIX}/{}/{target_id}", rel.target)),
+                );
+            }
+        }
+    }
+    out.insert("links".into(), links);
     Ok(out)
 }
 
