@@ -299,9 +299,25 @@ async fn resource_links_self_and_related() {
     let cid = id_of(&cat);
     let mid = id_of(&com);
 
+    assert_eq!(item["links"]["self"], json!(format!("{ITEMS}/{iid}")));
     assert_eq!(
-        item["links"],
-        json!({"self": format!("{ITEMS}/{iid}"), "comments": format!("{ITEMS}/{iid}/comments")})
+        item["links"]["comments"],
+        json!(format!("{ITEMS}/{iid}/comments"))
+    );
+    // A to-one link, if offered, points at the related category.
+    for (k, v) in item["links"].as_object().unwrap() {
+        match k.as_str() {
+            "self" | "comments" => {}
+            "category" => assert_eq!(v, &json!(format!("/api/v1/categories/{cid}"))),
+            other => panic!("unexpected item link {other}: {v}"),
+        }
+    }
+    // Without a category there is no category link (and no null one).
+    let bare = ts.create_item(json!({"name": "no category"})).await;
+    let bid = id_of(&bare);
+    assert_eq!(
+        bare["links"],
+        json!({"self": format!("{ITEMS}/{bid}"), "comments": format!("{ITEMS}/{bid}/comments")})
     );
     assert_eq!(
         cat["links"],
@@ -324,7 +340,7 @@ async fn resource_links_self_and_related() {
         }
     }
     // Links are present in collection entries and nested lists without any parameter.
-    let (_, b) = list(&ts, ITEMS, "full").await;
+    let (_, b) = list(&ts, &format!("{ITEMS}?filter[id]={iid}"), "full").await;
     assert_eq!(b["data"][0]["links"], item["links"]);
     let (_, b) = list(&ts, &format!("{ITEMS}/{iid}/comments"), "full").await;
     check_resource_links(&b["data"][0], "comments");
@@ -477,5 +493,50 @@ async fn link_header_on_every_collection_including_nested_and_empty() {
             b["links"]["first"].as_str().unwrap(),
             "{path}"
         );
+    }
+}
+
+/// Values with reserved characters survive the round trip through the links and the `Link`
+/// header: `+`, `,`, `;`, `"`, `<`, `>`, `&`, `=`, `%`, spaces and non-ASCII.
+#[tokio::test]
+async fn links_round_trip_reserved_characters() {
+    let ts = common::start().await;
+    let mut seed = vec![];
+    for i in 0..5 {
+        seed.push(json!({
+            "name": format!("Smith, John <{i}> \"q\";a=b&c 100% é"),
+            "email": format!("john+tag{i}@example.com"),
+        }));
+    }
+    seed.push(json!({"name": "decoy", "email": "johntag@example.com"}));
+    let rows = bulk_items(&ts, seed).await;
+    let exact = rows[2]["name"].as_str().unwrap().to_string();
+    let cases: Vec<Vec<(&str, &str)>> = vec![
+        vec![("filter[email][like]", "+tag")],
+        vec![("q", "smith, <")],
+        vec![("q", "\";a=b&c 100%")],
+        vec![("filter[name][like]", "É")],
+        vec![("filter[name][eq]", &exact)],
+        vec![("filter[name][in]", "decoy,zzz"), ("sort", "-name")],
+    ];
+    let expected_len = [5, 5, 5, 5, 1, 1];
+    for (extra, want) in cases.iter().zip(expected_len) {
+        let walked = walk_offset(&ts, ITEMS, extra, 2, "full").await;
+        assert_eq!(walked.len(), want, "{extra:?}");
+        let walked = walk_cursor(&ts, ITEMS, extra, 2, "full").await;
+        assert_eq!(walked.len(), want, "{extra:?}");
+        let mut pairs = vec![("per_page", "2")];
+        pairs.extend_from_slice(extra);
+        let (h, b) = list(&ts, &url(ITEMS, &pairs), "full").await;
+        let q = link_query(b["links"]["self"].as_str().unwrap());
+        for (k, v) in extra.iter() {
+            assert!(
+                q.iter().any(|(qk, qv)| qk == k && qv == v),
+                "self link keeps {k}={v}: {q:?}"
+            );
+        }
+        if let Some(l) = common::header(&h, "link") {
+            assert!(l.is_ascii(), "Link header is ASCII: {l}");
+        }
     }
 }

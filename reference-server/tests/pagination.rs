@@ -69,6 +69,22 @@ async fn per_page_clamped_to_500_and_to_1() {
     let (_, b) = list(&ts, &format!("{ITEMS}?per_page=1"), "full").await;
     check_offset(&b, 1, 1);
 
+    // far above the maximum: still clamped, not an error
+    let (_, b) = list(
+        &ts,
+        &format!("{ITEMS}?per_page=99999999999999999999999"),
+        "full",
+    )
+    .await;
+    check_offset(&b, 1, 500);
+    let (s, _, b) = get(
+        &ts,
+        &format!("{ITEMS}?page=99999999999999999999999"),
+        "full",
+    )
+    .await;
+    assert_eq!(s, 200, "a huge page is just past the end: {b}");
+    assert_eq!(b["data"], json!([]));
     for bad in ["abc", "1.5", ""] {
         expect_400(&ts, &format!("{ITEMS}?per_page={bad}"), "per_page").await;
     }
@@ -232,7 +248,15 @@ async fn cursor_walk_matches_offset_walk_with_ties() {
             row_ids(&expected),
             "offset walk, sort {sort:?}"
         );
-        for per_page in [1, 4, 37] {
+        for per_page in [
+            if sort.is_none() || sort == Some("email") {
+                1
+            } else {
+                3
+            },
+            4,
+            37,
+        ] {
             let cursor = walk_cursor(&ts, ITEMS, &extra, per_page, "full").await;
             assert_eq!(
                 row_ids(&cursor),
@@ -433,4 +457,65 @@ async fn unknown_query_parameter_is_400() {
         };
         assert_400_naming(s, &h, &b, name);
     }
+}
+
+#[tokio::test]
+async fn cursor_prev_walk_reverses_the_forward_walk() {
+    let (ts, _) = seeded(23).await;
+    for sort in [
+        "-inserted_at",
+        "email,-due_at",
+        "-is_featured,status",
+        "due_at",
+    ] {
+        let first = url(ITEMS, &[("cursor", ""), ("per_page", "4"), ("sort", sort)]);
+        let mut pages: Vec<Vec<String>> = vec![];
+        let mut last_body = Value::Null;
+        let mut next = Some(first);
+        while let Some(n) = next {
+            let (_, b) = list(&ts, &n, "full").await;
+            pages.push(ids(&b));
+            next = b["links"]["next"].as_str().map(str::to_string);
+            last_body = b;
+        }
+        assert_eq!(pages.len(), 6, "23 rows / 4");
+        // Back from the last page to the first, one prev at a time.
+        let mut back: Vec<Vec<String>> = vec![ids(&last_body)];
+        let mut prev = last_body["links"]["prev"].as_str().map(str::to_string);
+        while let Some(p) = prev {
+            let (_, b) = list(&ts, &p, "full").await;
+            check_cursor(&b, 4);
+            assert_eq!(
+                b["pagination"]["has_more"], true,
+                "a page before the last has more"
+            );
+            back.push(ids(&b));
+            prev = b["links"]["prev"].as_str().map(str::to_string);
+            assert!(back.len() <= pages.len(), "prev walk overran");
+        }
+        back.reverse();
+        assert_eq!(back, pages, "sort {sort}");
+    }
+}
+
+#[tokio::test]
+async fn cursor_survives_deletion_of_the_cursor_row() {
+    let (ts, rows) = seeded(10).await;
+    let mut expected = rows.clone();
+    sort_rows(&mut expected, "name");
+    let (_, p1) = list(
+        &ts,
+        &format!("{ITEMS}?cursor=&per_page=3&sort=name"),
+        "full",
+    )
+    .await;
+    assert_eq!(ids(&p1), row_ids(&expected[..3]));
+    // Delete the row the next cursor points at (the last of page 1).
+    delete_ok(&ts, &format!("{ITEMS}/{}", id_of(&expected[2]))).await;
+    let (_, p2) = list(&ts, p1["links"]["next"].as_str().unwrap(), "full").await;
+    assert_eq!(
+        ids(&p2),
+        row_ids(&expected[3..6]),
+        "no row skipped or repeated"
+    );
 }

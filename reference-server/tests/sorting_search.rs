@@ -472,6 +472,16 @@ async fn post_search_equals_the_get_equivalent() {
                 ("filter[priority][nin]", "low,high"),
             ],
         ),
+        (
+            // Clamping and JSON-typed list values behave as on GET.
+            json!({"per_page": 1000, "page": 0, "filter": {"amount_cents": {"in": [99, 101]}, "is_featured": {"neq": true}}}),
+            vec![
+                ("per_page", "1000"),
+                ("page", "0"),
+                ("filter[amount_cents][in]", "99,101"),
+                ("filter[is_featured][neq]", "true"),
+            ],
+        ),
     ];
     for (body, pairs) in cases {
         let (s, h, pb) = post(&ts, SEARCH, "full", &body).await;
