@@ -100,6 +100,12 @@ pub struct Config {
     /// Capabilities the operator declares the target offers (e.g. "dependency-outage").
     #[serde(default)]
     pub capabilities: Vec<String>,
+    /// The last release's OpenAPI document (path or URL), to diff for breaking changes;
+    /// setting it declares the `baseline-openapi` capability.
+    pub baseline_spec: Option<String>,
+    /// Base path of a deprecated major version the target still serves (e.g. "/api/v1" once
+    /// v2 is out); setting it declares the `deprecated-version` capability.
+    pub deprecated_base_path: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

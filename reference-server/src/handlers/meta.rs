@@ -134,6 +134,7 @@ pub fn enums_document() -> Value {
         json!({
             "resource_type": enum_entry(model::FILE_RESOURCE_TYPES, "Kind of resource a file is attached to"),
             "content_type": enum_entry(model::FILE_MIME_TYPES, "Accepted MIME types"),
+            "status": enum_entry(model::FILE_STATUS, "Upload state of a file"),
         }),
     );
     data.insert(
