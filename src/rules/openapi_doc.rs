@@ -1080,11 +1080,13 @@ fn op_has_example(model: &ApiModel, op: &Operation) -> bool {
             return true;
         }
     }
-    for r in raw
+    // Success responses only: error responses share their examples through components.
+    for (status, r) in raw
         .get("responses")
         .and_then(Value::as_object)
         .into_iter()
-        .flat_map(|m| m.values())
+        .flatten()
+        .filter(|(s, _)| s.starts_with('2') || s.starts_with('3'))
     {
         let Some((rf, r)) = doc.resolve(file, r) else {
             continue;
@@ -1092,6 +1094,12 @@ fn op_has_example(model: &ApiModel, op: &Operation) -> bool {
         if media_examples(r.get("content")) {
             return true;
         }
+        // A bodiless success (204, 3xx) can only show its headers.
+        let bodiless = r
+            .get("content")
+            .and_then(Value::as_object)
+            .is_none_or(|c| c.is_empty())
+            || status == "204";
         let header_example = r
             .get("headers")
             .and_then(Value::as_object)
@@ -1099,7 +1107,7 @@ fn op_has_example(model: &ApiModel, op: &Operation) -> bool {
                 h.values()
                     .any(|hv| doc.resolve(rf, hv).is_some_and(|(_, hv)| has_example(hv)))
             });
-        if header_example {
+        if bodiless && header_example {
             return true;
         }
     }
@@ -1118,7 +1126,7 @@ fn examples(model: &ApiModel) -> Outcome {
             op_has_example(model, op),
             || {
                 format!(
-                    "{}: expected at least one example/examples (request body, response, response header or operation parameter), found none",
+                    "{}: expected at least one example/examples (request body, success response, headers of a bodiless success, or an operation parameter), found none",
                     at(op)
                 )
             },

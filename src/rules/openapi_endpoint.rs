@@ -286,6 +286,22 @@ async fn valid_body(ctx: &Ctx, op: &Operation) -> Result<Value, String> {
     let required = walk::at(&model.doc, &schema)
         .map(|(f, s)| walk::required(&model.doc, f, s))
         .unwrap_or_default();
+    // A required list generated empty gets one element (its first enum value, or a minimal item).
+    if let Some((file, s)) = walk::at(&model.doc, &schema) {
+        let props = walk::properties(&model.doc, file, s, true);
+        for name in &required {
+            let empty = body.get(name).and_then(Value::as_array).is_some_and(Vec::is_empty);
+            let Some((pf, ps)) = props.get(name).and_then(|(pf, ps)| model.doc.resolve(pf, ps)) else {
+                continue;
+            };
+            if let (true, Some(items)) = (empty, ps.get("items")) {
+                let item = walk::enum_values(&model.doc, pf, items)
+                    .and_then(|v| v.into_iter().next())
+                    .unwrap_or_else(|| crate::generate::payload::minimal(model, pf, items, &unique, 1));
+                body[name.as_str()] = json!([item]);
+            }
+        }
+    }
     for fk in required.iter().filter(|n| n.ends_with("_id")) {
         if let Some(parent) = fixtures::referenced_resource(model, fk) {
             let p = fixtures::create(ctx, &parent.name.clone(), json!({})).await?;
