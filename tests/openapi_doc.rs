@@ -257,10 +257,17 @@ async fn one_of_without_discriminator_is_caught() {
 async fn inline_parameter_copied_into_two_operations_is_caught() {
     broken(
         "openapi-doc.shared-definitions-use-ref",
-        &["inline parameter", "#/paths/~1items/get/parameters/1", "#/paths/~1categories/get/parameters/1"],
+        &[
+            "inline parameter",
+            "#/paths/~1items/get/parameters/1",
+            "#/paths/~1categories/get/parameters/1",
+        ],
         |d| {
             let per_page = at(d, "/components/parameters/PerPage").clone();
-            for op in ["/paths/~1items/get/parameters", "/paths/~1categories/get/parameters"] {
+            for op in [
+                "/paths/~1items/get/parameters",
+                "/paths/~1categories/get/parameters",
+            ] {
                 let params = at(d, op).as_array_mut().expect("array");
                 let i = params
                     .iter()
@@ -289,7 +296,12 @@ async fn invalid_json_schema_is_caught() {
     broken(
         "openapi-doc.ci-validates-spec",
         &["#/components/schemas/Item", "not a valid JSON Schema"],
-        |d| *at(d, "/components/schemas/Item/properties/amount_cents/minimum") = json!("zero"),
+        |d| {
+            *at(
+                d,
+                "/components/schemas/Item/properties/amount_cents/minimum",
+            ) = json!("zero")
+        },
     )
     .await;
 }
@@ -314,9 +326,16 @@ async fn enum_value_missing_from_the_spec_is_caught() {
     let id = "openapi-doc.fixed-lists-use-enum-matching-enums-endpoint";
     let report = run_reference(&["enum-value-undocumented"], &["openapi-doc"]).await;
     assert_failed_with_evidence(&report, id);
-    let r = report.results.iter().find(|r| r.info.id == id).expect("ran");
+    let r = report
+        .results
+        .iter()
+        .find(|r| r.info.id == id)
+        .expect("ran");
     assert!(
-        r.outcome.findings.iter().any(|f| f.message.contains("paused")),
+        r.outcome
+            .findings
+            .iter()
+            .any(|f| f.message.contains("paused")),
         "{:?}",
         r.outcome.findings
     );

@@ -548,7 +548,7 @@ async fn page_links(ctx: &Ctx) -> Outcome {
                 || {
                     format!(
                         "GET {} (page {page} of {total}): expected links.{rel} {}, got {}",
-                        ex.request.url,
+                        path_and_query(&ex.request.url),
                         want.map(|p| format!("→ page {p}"))
                             .unwrap_or_else(|| "null".into()),
                         got.clone()
@@ -561,7 +561,7 @@ async fn page_links(ctx: &Ctx) -> Outcome {
             if let Some(g) = &got {
                 f.check(
                     per_page_kept(g) && filter_of(g) == wanted_filter,
-                    || format!("GET {} (page {page}): links.{rel} '{g}' should keep per_page=1 and the filter {wanted_filter:?}", ex.request.url),
+                    || format!("GET {} (page {page}): links.{rel} '{g}' should keep per_page=1 and the filter {wanted_filter:?}", path_and_query(&ex.request.url)),
                     &[ex],
                 );
             }
@@ -583,7 +583,7 @@ fn judge_link_header(f: &mut Findings, ex: &Exchange) {
     let head = format!(
         "{} {} → {}",
         ex.request.method,
-        ex.request.url,
+        path_and_query(&ex.request.url),
         ex.status().unwrap_or(0)
     );
     let parsed = match link_header::parse_fields(fields.iter().copied()) {

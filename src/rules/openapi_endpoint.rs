@@ -290,14 +290,22 @@ async fn valid_body(ctx: &Ctx, op: &Operation) -> Result<Value, String> {
     if let Some((file, s)) = walk::at(&model.doc, &schema) {
         let props = walk::properties(&model.doc, file, s, true);
         for name in &required {
-            let empty = body.get(name).and_then(Value::as_array).is_some_and(Vec::is_empty);
-            let Some((pf, ps)) = props.get(name).and_then(|(pf, ps)| model.doc.resolve(pf, ps)) else {
+            let empty = body
+                .get(name)
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty);
+            let Some((pf, ps)) = props
+                .get(name)
+                .and_then(|(pf, ps)| model.doc.resolve(pf, ps))
+            else {
                 continue;
             };
             if let (true, Some(items)) = (empty, ps.get("items")) {
                 let item = walk::enum_values(&model.doc, pf, items)
                     .and_then(|v| v.into_iter().next())
-                    .unwrap_or_else(|| crate::generate::payload::minimal(model, pf, items, &unique, 1));
+                    .unwrap_or_else(|| {
+                        crate::generate::payload::minimal(model, pf, items, &unique, 1)
+                    });
                 body[name.as_str()] = json!([item]);
             }
         }

@@ -34,4 +34,5 @@ pub async fn run(r: Run<'_>) -> RunReport {
 }
 
 /// The reference server's own document on disk.
-pub const REFERENCE_SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/reference-server/openapi.yaml");
+pub const REFERENCE_SPEC: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/reference-server/openapi.yaml");

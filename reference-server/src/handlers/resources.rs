@@ -338,11 +338,8 @@ fn fault_collection_links(st: &SharedState, out: &mut query::ListResponse) {
     if st.fault("next-link-on-last-page") && out.body["links"]["next"].is_null() {
         let page = out.body["pagination"]["page"].as_u64();
         if let (Some(page), Some(self_link)) = (page, out.body["links"]["self"].as_str()) {
-            let next = self_link.replacen(
-                &format!("page={page}&"),
-                &format!("page={}&", page + 1),
-                1,
-            );
+            let next =
+                self_link.replacen(&format!("page={page}&"), &format!("page={}&", page + 1), 1);
             out.link_header = Some(match out.link_header.take() {
                 Some(h) => format!("{h}, <{next}>; rel=\"next\""),
                 None => format!("<{next}>; rel=\"next\""),
