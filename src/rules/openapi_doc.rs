@@ -1562,6 +1562,46 @@ fn validates(model: &ApiModel) -> Outcome {
         }
     };
     check_security(&mut f, root.get("security"), "/security");
+    // Component names must match ^[a-zA-Z0-9.\-_]+$ (OpenAPI: Components Object).
+    let name_re = regex::Regex::new(r"^[a-zA-Z0-9.\-_]+$").expect("static regex");
+    for (kind, entries) in root
+        .get("components")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if kind.starts_with("x-") {
+            continue;
+        }
+        for name in entries.as_object().into_iter().flat_map(|m| m.keys()) {
+            f.check(
+                name_re.is_match(name),
+                || {
+                    format!(
+                        "#/components/{kind}/{}: component names must match ^[a-zA-Z0-9.-_]+$",
+                        pointer::escape(name)
+                    )
+                },
+                &[],
+            );
+        }
+    }
+    // Tag names are unique.
+    let mut tags = BTreeSet::new();
+    for t in root
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(n) = t.get("name").and_then(Value::as_str) {
+            f.check(
+                tags.insert(n.to_string()),
+                || format!("#/tags: the tag '{n}' is declared twice"),
+                &[],
+            );
+        }
+    }
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     for op in &model.operations {
         check_security(

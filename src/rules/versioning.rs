@@ -193,6 +193,9 @@ fn non_null(t: BTreeSet<String>) -> BTreeSet<String> {
 
 const MAX_DIFF_DEPTH: usize = 6;
 
+/// Schema pairs one diff compares at most (wide recursive schemas would otherwise explode).
+const DIFF_BUDGET: usize = 20_000;
+
 /// Compares the property trees of two schemas; `request` flips which changes break.
 fn diff_schema(
     old: (&ApiModel, At<'_>),
@@ -200,11 +203,13 @@ fn diff_schema(
     at: &str,
     request: bool,
     depth: usize,
+    budget: &mut usize,
     out: &mut Vec<String>,
 ) {
-    if depth > MAX_DIFF_DEPTH {
+    if depth > MAX_DIFF_DEPTH || *budget == 0 {
         return;
     }
+    *budget -= 1;
     let (om, (of, os)) = old;
     let (nm, (nf, ns)) = new;
     let (Some((of, os)), Some((nf, ns))) = (om.doc.resolve(of, os), nm.doc.resolve(nf, ns)) else {
@@ -237,6 +242,7 @@ fn diff_schema(
                 &format!("{at}.{name}"),
                 request,
                 depth + 1,
+                budget,
                 out,
             ),
         }
@@ -248,6 +254,7 @@ fn diff_schema(
             &format!("{at}[]"),
             request,
             depth + 1,
+            budget,
             out,
         );
     }
@@ -257,6 +264,7 @@ fn diff_schema(
 /// changed field types, removed request fields and newly required request fields.
 pub fn breaking_changes(old: &ApiModel, new: &ApiModel) -> Vec<String> {
     let mut out = Vec::new();
+    let mut budget = DIFF_BUDGET;
     let find = |op: &Operation| {
         new.operations.iter().find(|n| {
             n.method == op.method && norm_template(&n.full_path) == norm_template(&op.full_path)
@@ -285,6 +293,7 @@ pub fn breaking_changes(old: &ApiModel, new: &ApiModel) -> Vec<String> {
                 &format!("{} {} → {status}", op.method, op.full_path),
                 false,
                 0,
+                &mut budget,
                 &mut out,
             );
         }
@@ -295,6 +304,7 @@ pub fn breaking_changes(old: &ApiModel, new: &ApiModel) -> Vec<String> {
                 &format!("{} {} request body", op.method, op.full_path),
                 true,
                 0,
+                &mut budget,
                 &mut out,
             );
         }

@@ -3,7 +3,7 @@
 //! response. Every walk is bounded, so recursive schemas (a tree whose nodes refer to the tree)
 //! cannot loop.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::Value;
 
@@ -13,6 +13,14 @@ use super::pointer;
 
 /// How deep `allOf`/`oneOf`/`anyOf` nesting is followed.
 const MAX_DEPTH: usize = 16;
+
+/// Schemas already visited by one walk (by address: the document does not change while it is
+/// walked), so a schema reached twice, or through a cycle of compositions, is read once.
+type Seen = HashSet<*const Value>;
+
+fn first_visit(seen: &mut Seen, v: &Value) -> bool {
+    seen.insert(v as *const Value)
+}
 
 /// A schema and the file it lives in (refs inside it resolve against that file).
 pub type At<'a> = (&'a str, &'a Value);
@@ -38,7 +46,7 @@ pub fn properties<'a>(
     branches: bool,
 ) -> BTreeMap<String, At<'a>> {
     let mut out = BTreeMap::new();
-    collect_properties(doc, file, schema, branches, 0, &mut out);
+    collect_properties(doc, file, schema, branches, 0, &mut Seen::new(), &mut out);
     out
 }
 
@@ -48,6 +56,7 @@ fn collect_properties<'a>(
     schema: &'a Value,
     branches: bool,
     depth: usize,
+    seen: &mut Seen,
     out: &mut BTreeMap<String, At<'a>>,
 ) {
     if depth > MAX_DEPTH {
@@ -56,6 +65,9 @@ fn collect_properties<'a>(
     let Some((file, schema)) = doc.resolve(file, schema) else {
         return;
     };
+    if !first_visit(seen, schema) {
+        return;
+    }
     if let Some(props) = schema.get("properties").and_then(Value::as_object) {
         for (name, s) in props {
             out.entry(name.clone()).or_insert((file, s));
@@ -72,7 +84,7 @@ fn collect_properties<'a>(
             .into_iter()
             .flatten()
         {
-            collect_properties(doc, file, part, branches, depth + 1, out);
+            collect_properties(doc, file, part, branches, depth + 1, seen, out);
         }
     }
 }
@@ -80,7 +92,7 @@ fn collect_properties<'a>(
 /// Names the schema (or any of its `allOf` parts) lists as required.
 pub fn required(doc: &Document, file: &str, schema: &Value) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    collect_required(doc, file, schema, 0, &mut out);
+    collect_required(doc, file, schema, 0, &mut Seen::new(), &mut out);
     out
 }
 
@@ -89,6 +101,7 @@ fn collect_required(
     file: &str,
     schema: &Value,
     depth: usize,
+    seen: &mut Seen,
     out: &mut BTreeSet<String>,
 ) {
     if depth > MAX_DEPTH {
@@ -97,6 +110,9 @@ fn collect_required(
     let Some((file, schema)) = doc.resolve(file, schema) else {
         return;
     };
+    if !first_visit(seen, schema) {
+        return;
+    }
     for r in schema
         .get("required")
         .and_then(Value::as_array)
@@ -113,7 +129,7 @@ fn collect_required(
         .into_iter()
         .flatten()
     {
-        collect_required(doc, file, part, depth + 1, out);
+        collect_required(doc, file, part, depth + 1, seen, out);
     }
 }
 
@@ -121,7 +137,7 @@ fn collect_required(
 /// `allOf` parts intersect loosely by union of what they state; branches union). Empty = any.
 pub fn types(doc: &Document, file: &str, schema: &Value) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    collect_types(doc, file, schema, 0, &mut out);
+    collect_types(doc, file, schema, 0, &mut Seen::new(), &mut out);
     out
 }
 
@@ -130,6 +146,7 @@ fn collect_types(
     file: &str,
     schema: &Value,
     depth: usize,
+    seen: &mut Seen,
     out: &mut BTreeSet<String>,
 ) {
     if depth > MAX_DEPTH {
@@ -138,6 +155,9 @@ fn collect_types(
     let Some((file, schema)) = doc.resolve(file, schema) else {
         return;
     };
+    if !first_visit(seen, schema) {
+        return;
+    }
     match schema.get("type") {
         Some(Value::String(t)) => {
             out.insert(t.clone());
@@ -160,7 +180,7 @@ fn collect_types(
             .into_iter()
             .flatten()
         {
-            collect_types(doc, file, part, depth + 1, out);
+            collect_types(doc, file, part, depth + 1, seen, out);
         }
     }
 }
@@ -168,14 +188,23 @@ fn collect_types(
 /// The fixed values a schema allows: its `enum` (or `const`), through `$ref`s, array `items`
 /// and `oneOf`/`anyOf`/`allOf` parts; `null` left out. None = no fixed list.
 pub fn enum_values(doc: &Document, file: &str, schema: &Value) -> Option<Vec<Value>> {
-    enum_depth(doc, file, schema, 0)
+    enum_depth(doc, file, schema, 0, &mut Seen::new())
 }
 
-fn enum_depth(doc: &Document, file: &str, schema: &Value, depth: usize) -> Option<Vec<Value>> {
+fn enum_depth(
+    doc: &Document,
+    file: &str,
+    schema: &Value,
+    depth: usize,
+    seen: &mut Seen,
+) -> Option<Vec<Value>> {
     if depth > MAX_DEPTH {
         return None;
     }
     let (file, schema) = doc.resolve(file, schema)?;
+    if !first_visit(seen, schema) {
+        return None;
+    }
     if let Some(e) = schema.get("enum").and_then(Value::as_array) {
         return Some(e.iter().filter(|v| !v.is_null()).cloned().collect());
     }
@@ -183,7 +212,7 @@ fn enum_depth(doc: &Document, file: &str, schema: &Value, depth: usize) -> Optio
         return Some(vec![c.clone()]).filter(|_| !c.is_null());
     }
     if let Some(items) = schema.get("items") {
-        if let Some(v) = enum_depth(doc, file, items, depth + 1) {
+        if let Some(v) = enum_depth(doc, file, items, depth + 1, seen) {
             return Some(v);
         }
     }
@@ -195,7 +224,7 @@ fn enum_depth(doc: &Document, file: &str, schema: &Value, depth: usize) -> Optio
             .into_iter()
             .flatten()
         {
-            if let Some(v) = enum_depth(doc, file, part, depth + 1) {
+            if let Some(v) = enum_depth(doc, file, part, depth + 1, seen) {
                 let f = found.get_or_insert_with(Vec::new);
                 for x in v {
                     if !f.contains(&x) {
@@ -321,6 +350,22 @@ mod tests {
         assert!(required(&d, &f, &a).contains("b"));
         let node = json!({"$ref": "#/components/schemas/Node"});
         assert_eq!(properties(&d, &f, &node, true).len(), 1);
+    }
+
+    #[test]
+    fn wide_composition_cycles_are_read_once() {
+        let refs: Vec<Value> = (0..12)
+            .map(|_| json!({"$ref": "#/components/schemas/W"}))
+            .collect();
+        let d = doc(json!({"components": {"schemas": {
+            "W": {"oneOf": refs, "allOf": [{"$ref": "#/components/schemas/W"}], "properties": {"w": {}}}
+        }}}));
+        let f = d.base.to_string();
+        let w = json!({"$ref": "#/components/schemas/W"});
+        assert_eq!(properties(&d, &f, &w, true).len(), 1);
+        assert_eq!(enum_values(&d, &f, &w), None);
+        assert_eq!(types(&d, &f, &w), BTreeSet::from(["object".to_string()]));
+        assert!(required(&d, &f, &w).is_empty());
     }
 
     #[test]
