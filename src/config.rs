@@ -5,6 +5,8 @@
 //! base_url = "https://api.example.com"
 //! spec = "openapi.yaml"             # path or URL
 //! environment = "prod"              # the env segment tokens must carry
+//! baseline_spec = "openapi-1.4.yaml" # the last release's document (breaking-change diff)
+//! deprecated_base_path = "/api/v1"  # a deprecated major version the target still serves
 //!
 //! [tokens.full]                     # role names: see `ROLES`
 //! token = "crm_prod_…"              # or SPECGATE_TOKEN_FULL in the environment
