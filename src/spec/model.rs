@@ -140,7 +140,7 @@ pub struct ApiModel {
     pub operations: Vec<Operation>,
     pub resources: Vec<Resource>,
     /// The document's schemas compiled for validation: built on first use, shared by clones.
-    schemas: Arc<OnceLock<Result<Arc<SchemaStore>, String>>>,
+    schemas: Arc<OnceLock<Result<SchemaStore, String>>>,
 }
 
 impl ApiModel {
@@ -151,13 +151,10 @@ impl ApiModel {
     /// The validator store of this document (every rule kind reaches it through the model).
     /// Err = the document's schemas cannot be registered (the message says why).
     pub fn schemas(&self) -> Result<&SchemaStore, &str> {
-        match self
-            .schemas
-            .get_or_init(|| SchemaStore::new(&self.doc).map(Arc::new))
-        {
-            Ok(s) => Ok(s),
-            Err(e) => Err(e),
-        }
+        self.schemas
+            .get_or_init(|| SchemaStore::new(&self.doc))
+            .as_ref()
+            .map_err(String::as_str)
     }
 
     pub fn root(&self) -> &Value {
