@@ -80,6 +80,10 @@ pub struct CheckOptions {
     pub color: bool,
     /// Fault switches to turn on in the in-process reference server (specgate's own tests).
     pub reference_faults: Vec<String>,
+    /// Overrides `baseline_spec` of the config (with `--reference` too).
+    pub baseline_spec: Option<String>,
+    /// Overrides `deprecated_base_path` of the config (with `--reference` too).
+    pub deprecated_base_path: Option<String>,
 }
 
 /// Hooks the in-process reference server offers (a database outage switch).
@@ -152,12 +156,12 @@ pub async fn check(
         let hooks: Arc<dyn TargetHooks> = Arc::new(ReferenceHooks(server.state.clone()));
         let cfg = config_from_seed(&seeded);
         reference = Some(server);
-        (
-            cfg,
-            base.clone(),
-            format!("{base}/api/v1/openapi.json"),
-            Some(hooks),
-        )
+        // The served document, unless a copy is named (to judge a target that serves none).
+        let spec = opts
+            .spec
+            .clone()
+            .unwrap_or_else(|| format!("{base}/api/v1/openapi.json"));
+        (cfg, base.clone(), spec, Some(hooks))
     } else {
         let cfg = match &opts.config {
             Some(p) => Config::load(p)?,
@@ -193,6 +197,12 @@ pub async fn check(
     };
     if let Some(ca) = &opts.ca_cert {
         config.client.ca_cert = Some(ca.clone());
+    }
+    if let Some(b) = &opts.baseline_spec {
+        config.baseline_spec = Some(b.clone());
+    }
+    if let Some(p) = &opts.deprecated_base_path {
+        config.deprecated_base_path = Some(p.clone());
     }
     let origin = url::Url::parse(&base_url)
         .map_err(|e| HarnessError::Usage(format!("invalid base URL '{base_url}': {e}")))?;
@@ -242,6 +252,12 @@ pub async fn check(
     let model = spec::build(doc);
     let mut capabilities: BTreeSet<String> = config.token_values().into_keys().collect();
     capabilities.extend(config.capabilities.iter().cloned());
+    if config.baseline_spec.is_some() {
+        capabilities.insert("baseline-openapi".into());
+    }
+    if config.deprecated_base_path.is_some() {
+        capabilities.insert("deprecated-version".into());
+    }
     if origin.scheme() == "https" {
         capabilities.insert("https-target".into());
     }

@@ -5,6 +5,8 @@
 //! base_url = "https://api.example.com"
 //! spec = "openapi.yaml"             # path or URL
 //! environment = "prod"              # the env segment tokens must carry
+//! baseline_spec = "openapi-1.4.yaml" # the last release's document (breaking-change diff)
+//! deprecated_base_path = "/api/v1"  # a deprecated major version the target still serves
 //!
 //! [tokens.full]                     # role names: see `ROLES`
 //! token = "crm_prod_…"              # or SPECGATE_TOKEN_FULL in the environment
@@ -100,6 +102,12 @@ pub struct Config {
     /// Capabilities the operator declares the target offers (e.g. "dependency-outage").
     #[serde(default)]
     pub capabilities: Vec<String>,
+    /// The last release's OpenAPI document (path or URL), to diff for breaking changes;
+    /// setting it declares the `baseline-openapi` capability.
+    pub baseline_spec: Option<String>,
+    /// Base path of a deprecated major version the target still serves (e.g. "/api/v1" once
+    /// v2 is out); setting it declares the `deprecated-version` capability.
+    pub deprecated_base_path: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

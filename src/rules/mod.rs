@@ -7,7 +7,12 @@ pub mod inventory;
 pub mod types;
 
 pub mod health;
+pub mod links;
+pub mod openapi_doc;
+pub mod openapi_endpoint;
+pub mod schema;
 pub mod security_headers;
+pub mod versioning;
 
 use serde::Serialize;
 
@@ -15,7 +20,16 @@ pub use types::{Check, Finding, Findings, Kind, Level, Outcome, Rule, Status, Ve
 
 /// Every implemented rule, in run order.
 pub fn all() -> Vec<Rule> {
-    [health::RULES, security_headers::RULES].concat()
+    [
+        health::RULES,
+        security_headers::RULES,
+        openapi_doc::RULES,
+        openapi_endpoint::RULES,
+        schema::RULES,
+        versioning::RULES,
+        links::RULES,
+    ]
+    .concat()
 }
 
 /// A rule as listed by `specgate rules`: inventory metadata plus implementation state.

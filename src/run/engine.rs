@@ -115,6 +115,8 @@ pub fn missing_need(shared: &Shared, need: &str) -> Option<String> {
         match need {
             "dependency-outage" => "needs a way to take a critical dependency down (only the in-process reference target offers one)".into(),
             "https-target" => "needs an https:// target (this one is plain HTTP)".into(),
+            "baseline-openapi" => "needs the last release's OpenAPI document to diff against: set baseline_spec = \"PATH|URL\" in specgate.toml".into(),
+            "deprecated-version" => "needs a deprecated major version the target still serves: set deprecated_base_path = \"/api/v1\" (for example) in specgate.toml".into(),
             other => format!("needs the '{other}' capability (declare it under `capabilities` in specgate.toml)"),
         }
     })

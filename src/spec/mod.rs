@@ -4,6 +4,7 @@ pub mod load;
 pub mod model;
 pub mod pointer;
 pub mod schema;
+pub mod walk;
 
 pub use load::{Document, OasVersion, SpecError, load};
 pub use model::{ApiModel, Operation, Param, Resource, ResponseSpec, SchemaRef, build};

@@ -3,11 +3,13 @@
 //! filters, sorts, search, includes, pagination and bulk modes (see `docs/reading-openapi.md`).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 
 use super::load::{Document, OasVersion};
 use super::pointer;
+use super::schema::SchemaStore;
 
 pub const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -137,11 +139,22 @@ pub struct ApiModel {
     pub base_path: String,
     pub operations: Vec<Operation>,
     pub resources: Vec<Resource>,
+    /// The document's schemas compiled for validation: built on first use, shared by clones.
+    schemas: Arc<OnceLock<Result<SchemaStore, String>>>,
 }
 
 impl ApiModel {
     pub fn version(&self) -> OasVersion {
         self.doc.version
+    }
+
+    /// The validator store of this document (every rule kind reaches it through the model).
+    /// Err = the document's schemas cannot be registered (the message says why).
+    pub fn schemas(&self) -> Result<&SchemaStore, &str> {
+        self.schemas
+            .get_or_init(|| SchemaStore::new(&self.doc))
+            .as_ref()
+            .map_err(String::as_str)
     }
 
     pub fn root(&self) -> &Value {
@@ -278,7 +291,7 @@ pub fn build(doc: Document) -> ApiModel {
                     op.get("responses"),
                     &format!("{op_ptr}/responses"),
                 );
-                let security = op.get("security").or_else(|| None);
+                let security = op.get("security");
                 let public = security.and_then(Value::as_array).is_some_and(|a| {
                     a.is_empty() || a.iter().any(|r| r.as_object().is_some_and(Map::is_empty))
                 });
@@ -329,6 +342,7 @@ pub fn build(doc: Document) -> ApiModel {
         base_path,
         operations,
         resources: Vec::new(),
+        schemas: Arc::new(OnceLock::new()),
     };
     model.resources = resources_of(&model);
     model

@@ -44,17 +44,48 @@ fn deprecation_note(st: &SharedState) -> Option<String> {
 }
 
 /// GET /api/v1/openapi.json — `openapi.yaml` read from disk on every request, served as JSON.
-pub async fn openapi(State(st): State<SharedState>, RawQuery(q): RawQuery) -> ApiResult<Response> {
+pub async fn openapi(
+    State(st): State<SharedState>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    // Fault: the spec route was dropped from the router.
+    if st.fault("openapi-not-served") {
+        return Err(Problem::new(
+            problem::NOT_FOUND,
+            "No route matches /api/v1/openapi.json.",
+        ));
+    }
+    // Fault: the spec route was mounted behind the authentication layer.
+    if st.fault("openapi-requires-token") && !headers.contains_key(header::AUTHORIZATION) {
+        return Err(Problem::new(
+            problem::INVALID_TOKEN,
+            "A valid Bearer token is required.",
+        ));
+    }
     util::no_query(q.as_deref())?;
     let path = st.config.docs_dir.join("openapi.yaml");
     let text = tokio::fs::read_to_string(&path).await.map_err(|e| {
         tracing::error!(path = %path.display(), error = %e, "failed to read openapi.yaml");
         Problem::internal()
     })?;
+    // Fault: the YAML file is served as it is, still labelled application/json.
+    if st.fault("openapi-served-as-yaml") {
+        let mut resp = (StatusCode::OK, text).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        return Ok(resp);
+    }
     let mut doc: Value = yaml_serde::from_str(&text).map_err(|e| {
         tracing::error!(error = %e, "failed to parse openapi.yaml");
         Problem::internal()
     })?;
+    // Fault: the document still declares the OpenAPI version it was first written in.
+    if st.fault("openapi-version-3-0") {
+        doc["openapi"] = json!("3.0.3");
+    }
     if let Some(note) = deprecation_note(&st) {
         if let Some(info) = doc.get_mut("info").and_then(Value::as_object_mut) {
             let desc = info
@@ -78,6 +109,10 @@ pub async fn agents(State(st): State<SharedState>, RawQuery(q): RawQuery) -> Api
     })?;
     if let Some(note) = deprecation_note(&st) {
         text.push_str(&format!("\n\n## Deprecation timeline\n\n{note}\n"));
+    }
+    // Fault: the guide still describes an endpoint that was never shipped.
+    if st.fault("agents-doc-stale") {
+        text.push_str("\n\nImport items from a CSV file with `POST /api/v1/items/import`.\n");
     }
     let mut resp = (StatusCode::OK, text).into_response();
     resp.headers_mut().insert(
@@ -134,6 +169,7 @@ pub fn enums_document() -> Value {
         json!({
             "resource_type": enum_entry(model::FILE_RESOURCE_TYPES, "Kind of resource a file is attached to"),
             "content_type": enum_entry(model::FILE_MIME_TYPES, "Accepted MIME types"),
+            "status": enum_entry(model::FILE_STATUS, "Upload state of a file"),
         }),
     );
     data.insert(
@@ -160,9 +196,22 @@ pub fn enums_document() -> Value {
     json!({ "data": Value::Object(data) })
 }
 
-pub async fn enums(RawQuery(q): RawQuery, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn enums(
+    State(st): State<SharedState>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     util::no_query(q.as_deref())?;
-    let doc = enums_document();
+    let mut doc = enums_document();
+    // Fault: a status added to the model but not to the OpenAPI document.
+    if st.fault("enum-value-undocumented") {
+        if let Some(v) = doc
+            .pointer_mut("/data/items/status/values")
+            .and_then(Value::as_array_mut)
+        {
+            v.push(json!("paused"));
+        }
+    }
     let tag = format!("\"enums-{}\"", &util::etag(&doc.to_string(), 0)[1..13]);
     if util::header_str(&headers, "if-none-match").is_some_and(|v| util::etag_matches(v, &tag)) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();

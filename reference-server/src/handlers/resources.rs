@@ -310,9 +310,14 @@ async fn list(
 ) -> ApiResult<Response> {
     let pairs = util::query_pairs(raw.as_deref());
     let q = query::parse_list_query(res, &pairs)?;
-    let base_path = format!("/api/v1/{}", res.name);
+    // Fault: collection links built from a configured public URL instead of a path.
+    let base_path = if st.fault("absolute-links") {
+        format!("https://api.example.com/api/v1/{}", res.name)
+    } else {
+        format!("/api/v1/{}", res.name)
+    };
     let conn = st.db.lock()?;
-    let out = query::run_list(
+    let mut out = query::run_list(
         &conn,
         &ListContext {
             res,
@@ -322,7 +327,35 @@ async fn list(
         },
         &q,
     )?;
+    fault_collection_links(&st, &mut out);
     Ok(list_response(out))
+}
+
+/// Faults in collection links: `next-link-on-last-page` (the last page still points at a
+/// next page, in the body and the Link header) and `link-header-missing-last` (the Link header
+/// leaves out rel="last").
+fn fault_collection_links(st: &SharedState, out: &mut query::ListResponse) {
+    if st.fault("next-link-on-last-page") && out.body["links"]["next"].is_null() {
+        let page = out.body["pagination"]["page"].as_u64();
+        if let (Some(page), Some(self_link)) = (page, out.body["links"]["self"].as_str()) {
+            let next =
+                self_link.replacen(&format!("page={page}&"), &format!("page={}&", page + 1), 1);
+            out.link_header = Some(match out.link_header.take() {
+                Some(h) => format!("{h}, <{next}>; rel=\"next\""),
+                None => format!("<{next}>; rel=\"next\""),
+            });
+            out.body["links"]["next"] = json!(next);
+        }
+    }
+    if st.fault("link-header-missing-last") {
+        out.link_header = out.link_header.take().and_then(|h| {
+            let kept: Vec<&str> = h
+                .split(", ")
+                .filter(|part| !part.ends_with("rel=\"last\""))
+                .collect();
+            (!kept.is_empty()).then(|| kept.join(", "))
+        });
+    }
 }
 
 fn list_response(out: query::ListResponse) -> Response {
@@ -411,12 +444,24 @@ async fn create(
         let id = insert_row(&conn, res, &t.workspace_id, &values)?;
         let row = fetch_row(&conn, res, &t.workspace_id, &id)?.ok_or_else(Problem::internal)?;
         let data = row.data.clone();
+        // Fault: creation answered 200 instead of the documented 201.
+        let status = if st.fault("create-returns-200") {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        };
         let mut resp = json_response(
-            StatusCode::CREATED,
+            status,
             &json!({ "data": Value::Object(row.data) }),
             Some(&etag(&id, row.version)),
         );
-        if let Ok(loc) = HeaderValue::from_str(&format!("/api/v1/{}/{id}", res.name)) {
+        // Fault: the Location header is built without the /api/v1 prefix.
+        let prefix = if st.fault("location-without-prefix") {
+            ""
+        } else {
+            "/api/v1"
+        };
+        if let Ok(loc) = HeaderValue::from_str(&format!("{prefix}/{}/{id}", res.name)) {
             resp.headers_mut().insert(header::LOCATION, loc);
         }
         (data, resp)
@@ -438,10 +483,25 @@ async fn get_one(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let conn = st.db.lock()?;
-    let row = match fetch_row(&conn, res, &t.workspace_id, &id)? {
+    let mut row = match fetch_row(&conn, res, &t.workspace_id, &id)? {
         Some(r) if !r.deleted => r,
         _ => return Err(Problem::not_found()),
     };
+    // Fault: a link to an endpoint that was never shipped (nor documented).
+    if st.fault("undocumented-link") {
+        if let Some(Value::Object(links)) = row.data.get_mut("links") {
+            links.insert(
+                "history".into(),
+                json!(format!("/api/v1/{}/{id}/history", res.name)),
+            );
+        }
+    }
+    // Fault: a money column read back as text.
+    if st.fault("amount-cents-as-string") {
+        if let Some(v) = row.data.get_mut("amount_cents").filter(|v| v.is_number()) {
+            *v = json!(v.to_string());
+        }
+    }
     let tag = etag(&id, row.version);
     if let Some(inm) = header_str(&headers, "if-none-match") {
         if etag_matches(inm, &tag) {
@@ -498,7 +558,13 @@ async fn update(
             }
             _ => {}
         }
-        let values = validate::validate(&conn, &t, res, &body, mode, Some(&row.data))?;
+        // Fault: PUT validated like PATCH, so omitted required fields keep their stored values.
+        let vmode = if mode == Mode::Replace && st.fault("put-as-patch") {
+            Mode::Patch
+        } else {
+            mode
+        };
+        let values = validate::validate(&conn, &t, res, &body, vmode, Some(&row.data))?;
         let bump = !st.fault("etag-unchanged-on-update");
         if !update_row(&conn, res, &t.workspace_id, &id, row.version, &values, bump)? {
             return Err(Problem::new(
