@@ -9,13 +9,34 @@ pub mod types;
 pub mod health;
 pub mod security_headers;
 
+pub mod writes;
+
+pub mod bulk;
+pub mod etag;
+pub mod files;
+pub mod idempotency;
+pub mod jsonb;
+pub mod put_patch;
+pub mod soft_delete;
+
 use serde::Serialize;
 
 pub use types::{Check, Finding, Findings, Kind, Level, Outcome, Rule, Status, Verdict};
 
 /// Every implemented rule, in run order.
 pub fn all() -> Vec<Rule> {
-    [health::RULES, security_headers::RULES].concat()
+    [
+        health::RULES,
+        security_headers::RULES,
+        etag::RULES,
+        idempotency::RULES,
+        put_patch::RULES,
+        jsonb::RULES,
+        soft_delete::RULES,
+        bulk::RULES,
+        files::RULES,
+    ]
+    .concat()
 }
 
 /// A rule as listed by `specgate rules`: inventory metadata plus implementation state.

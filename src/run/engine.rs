@@ -115,6 +115,7 @@ pub fn missing_need(shared: &Shared, need: &str) -> Option<String> {
         match need {
             "dependency-outage" => "needs a way to take a critical dependency down (only the in-process reference target offers one)".into(),
             "https-target" => "needs an https:// target (this one is plain HTTP)".into(),
+            "24h-wait" => "needs an Idempotency-Key stored more than 24 h earlier (only the in-process reference target can age its keys)".into(),
             other => format!("needs the '{other}' capability (declare it under `capabilities` in specgate.toml)"),
         }
     })
