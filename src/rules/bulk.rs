@@ -269,7 +269,7 @@ async fn all_created(ctx: &Ctx) -> Outcome {
     f.outcome("")
 }
 
-/// Creates `n` records (through the bulk create when there is one) and returns their ids.
+/// Creates `n` records (one POST each) and returns their ids.
 async fn records(ctx: &Ctx, b: &Bulk<'_>, n: usize) -> Result<Vec<String>, Outcome> {
     let mut ids = Vec::new();
     for _ in 0..n {

@@ -362,8 +362,7 @@ async fn size_cap(ctx: &Ctx) -> Outcome {
 }
 
 /// The presign request body, with `size` and `content_type`.
-fn presign_body(fs: &Files<'_>, size: u64, content_type: &str, rt: &str, id: &str) -> Value {
-    let _ = fs;
+fn presign_body(size: u64, content_type: &str, rt: &str, id: &str) -> Value {
     json!({
         "filename": "specgate-large.txt",
         "content_type": content_type,
@@ -390,7 +389,7 @@ async fn presigned(ctx: &Ctx) -> Outcome {
         .send(
             Req::new(Method::POST, presign.full_path.clone())
                 .token("full")
-                .json(presign_body(&fs, size as u64, &ct, &rt, &id))
+                .json(presign_body(size as u64, &ct, &rt, &id))
                 .no_retry(),
         )
         .await;
@@ -470,7 +469,7 @@ async fn presign_cap(ctx: &Ctx) -> Outcome {
         .send(
             Req::new(Method::POST, presign.full_path.clone())
                 .token("full")
-                .json(presign_body(&fs, max + 1, &ct, &rt, &id))
+                .json(presign_body(max + 1, &ct, &rt, &id))
                 .no_retry(),
         )
         .await;
