@@ -93,6 +93,10 @@ impl TargetHooks for ReferenceHooks {
     fn set_dependency_down(&self, down: bool) {
         self.0.db.set_available(!down);
     }
+
+    fn age_idempotency_keys(&self, by: Duration) -> bool {
+        reference_server::idempotency::age_keys(&self.0, by).is_ok()
+    }
 }
 
 /// A config naming every token the seeded reference server created.
@@ -263,6 +267,8 @@ pub async fn check(
     }
     if hooks.is_some() {
         capabilities.insert("dependency-outage".into());
+        // Stored idempotency keys can be aged, so their 24 h expiry is observable at once.
+        capabilities.insert("24h-wait".into());
     }
     let marker = format!("sg{}", &format!("{seed:016x}")[..8]);
     let shared = Arc::new(Shared {

@@ -169,13 +169,15 @@ pub async fn upload(
         resource_type.unwrap_or_default(),
         resource_id.unwrap_or_default(),
     );
-    if data.len() > MAX_DIRECT {
+    // The `files-size-limit-off-by-one` fault lets exactly one byte too many through.
+    let limit = MAX_DIRECT + usize::from(st.fault("files-size-limit-off-by-one"));
+    if data.len() > limit {
         errors.insert("file".into(), json!(["too_long"]));
     } else if data.is_empty() {
         errors.insert("file".into(), json!(["cant_be_blank"]));
     }
     let mime = base_mime(&ctype);
-    if !model::FILE_MIME_TYPES.contains(&mime.as_str()) {
+    if !model::FILE_MIME_TYPES.contains(&mime.as_str()) && !st.fault("files-any-mime-accepted") {
         errors.insert("file".into(), json!(["inclusion"]));
     }
     let md5 = Md5::digest(&data);
@@ -416,7 +418,11 @@ pub async fn delete(
     let conn = st.db.lock()?;
     match fetch_row(&conn, &FILES, &t.workspace_id, &id)? {
         Some(r) if !r.deleted => {
-            soft_delete(&conn, &FILES, &t.workspace_id, &id)?;
+            if st.fault("files-delete-is-hard") {
+                conn.execute("DELETE FROM files WHERE id = ?1", [&id])?;
+            } else {
+                soft_delete(&conn, &FILES, &t.workspace_id, &id)?;
+            }
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         _ => Err(Problem::not_found()),

@@ -28,7 +28,8 @@ const MAX_KEY_LEN: usize = 255;
 const STORED_HEADERS: &[&str] = &["content-type", "etag", "location"];
 
 pub async fn idempotency(State(st): State<SharedState>, req: Request, next: Next) -> Response {
-    let applies = req.method() == Method::POST
+    let applies = (req.method() == Method::POST
+        || (req.method() == Method::PATCH && st.fault("idempotency-applied-to-patch")))
         && !req.uri().path().ends_with("/search")
         && req.headers().contains_key("idempotency-key");
     if !applies {
@@ -51,6 +52,13 @@ pub async fn idempotency(State(st): State<SharedState>, req: Request, next: Next
         .extensions()
         .get::<AuthToken>()
         .map(|t| t.workspace_id.clone())
+        .map(|w| {
+            if st.fault("idempotency-keys-global") {
+                String::new()
+            } else {
+                w
+            }
+        })
     else {
         return next.run(req).await;
     };
@@ -70,7 +78,9 @@ pub async fn idempotency(State(st): State<SharedState>, req: Request, next: Next
     h.update(b" ");
     h.update(parts.uri.path().as_bytes());
     h.update(b"\n");
-    h.update(&bytes);
+    if !st.fault("idempotency-key-ignores-body") {
+        h.update(&bytes);
+    }
     let fingerprint = hex::encode(h.finalize());
 
     let lock = {
@@ -203,4 +213,28 @@ fn lookup(
             .insert("idempotency-replayed", HeaderValue::from_static("true"));
     }
     Ok(Some(resp))
+}
+
+/// Test hook: makes every stored key `by` older, as if that much time had passed (the
+/// in-process target offers it so that key expiry can be observed without waiting 24 h).
+pub fn age_keys(st: &SharedState, by: std::time::Duration) -> Result<usize, Problem> {
+    let conn = st.db.lock()?;
+    let rows: Vec<(String, String, String)> = {
+        let mut stmt =
+            conn.prepare("SELECT workspace_id, key, created_at FROM idempotency_keys")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let by = chrono::Duration::from_std(by).unwrap_or(chrono::Duration::zero());
+    for (ws, key, created) in &rows {
+        let Ok(t) = chrono::DateTime::parse_from_rfc3339(created) else {
+            continue;
+        };
+        let aged = crate::util::ts(t.with_timezone(&chrono::Utc) - by);
+        conn.execute(
+            "UPDATE idempotency_keys SET created_at = ?1 WHERE workspace_id = ?2 AND key = ?3",
+            params![aged, ws, key],
+        )?;
+    }
+    Ok(rows.len())
 }

@@ -369,9 +369,7 @@ impl Client {
             .as_ref()
             .map(|u| u.to_string())
             .unwrap_or_else(|_| req.target.clone());
-        let body_text = body_bytes
-            .as_ref()
-            .map(|b| red.redact(&String::from_utf8_lossy(b)));
+        let body_text = body_bytes.as_ref().map(|b| red.redact(&recorded_body(b)));
         let curl = curl_line(
             req.method.as_str(),
             &red.redact(&url_text),
@@ -542,6 +540,22 @@ fn retry_after_secs(r: &RecordedResponse) -> Option<u64> {
         .and_then(|v| v.trim().parse::<u64>().ok())
 }
 
+/// Longest request body recorded whole (and pasted into a curl line); of a longer one (an
+/// upload) only the start is kept, which also keeps redaction cheap.
+const RECORDED_BODY_MAX: usize = 64 * 1024;
+const CUT_MARK: &str = "…[request body cut: ";
+
+fn recorded_body(b: &[u8]) -> String {
+    if b.len() <= RECORDED_BODY_MAX {
+        return String::from_utf8_lossy(b).into_owned();
+    }
+    format!(
+        "{}{CUT_MARK}{}-bytes]",
+        String::from_utf8_lossy(&b[..RECORDED_BODY_MAX]),
+        b.len()
+    )
+}
+
 fn curl_line(method: &str, url: &str, headers: &[(String, String)], body: Option<&str>) -> String {
     let mut parts = vec!["curl".to_string(), "-sS".into(), "-i".into()];
     if method != "GET" {
@@ -560,8 +574,14 @@ fn curl_line(method: &str, url: &str, headers: &[(String, String)], body: Option
         }
     }
     if let Some(b) = body {
-        parts.push("--data-raw".into());
-        parts.push(shell_quote(b));
+        if let Some((_, total)) = b.rsplit_once(CUT_MARK) {
+            // An upload of megabytes: name the body instead of pasting it.
+            parts.push("--data-binary".into());
+            parts.push(format!("@request-body-{}.bin", total.trim_end_matches(']')));
+        } else {
+            parts.push("--data-raw".into());
+            parts.push(shell_quote(b));
+        }
     }
     parts.join(" ")
 }

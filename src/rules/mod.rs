@@ -14,6 +14,16 @@ pub mod schema;
 pub mod security_headers;
 pub mod versioning;
 
+pub mod writes;
+
+pub mod bulk;
+pub mod etag;
+pub mod files;
+pub mod idempotency;
+pub mod jsonb;
+pub mod put_patch;
+pub mod soft_delete;
+
 use serde::Serialize;
 
 pub use types::{Check, Finding, Findings, Kind, Level, Outcome, Rule, Status, Verdict};
@@ -28,6 +38,13 @@ pub fn all() -> Vec<Rule> {
         schema::RULES,
         versioning::RULES,
         links::RULES,
+        etag::RULES,
+        idempotency::RULES,
+        put_patch::RULES,
+        jsonb::RULES,
+        soft_delete::RULES,
+        bulk::RULES,
+        files::RULES,
     ]
     .concat()
 }

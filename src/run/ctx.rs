@@ -15,6 +15,12 @@ use crate::spec::{ApiModel, SchemaStore};
 pub trait TargetHooks: Send + Sync {
     /// Takes a critical dependency down (true) or brings it back (false).
     fn set_dependency_down(&self, down: bool);
+
+    /// Makes every stored Idempotency-Key `by` older, as if that much time had passed.
+    /// Returns false when the target cannot (the `24h-wait` rules are then skipped).
+    fn age_idempotency_keys(&self, _by: std::time::Duration) -> bool {
+        false
+    }
 }
 
 /// State shared by every rule of a run.

@@ -117,6 +117,7 @@ pub fn missing_need(shared: &Shared, need: &str) -> Option<String> {
             "https-target" => "needs an https:// target (this one is plain HTTP)".into(),
             "baseline-openapi" => "needs the last release's OpenAPI document to diff against: set baseline_spec = \"PATH|URL\" in specgate.toml".into(),
             "deprecated-version" => "needs a deprecated major version the target still serves: set deprecated_base_path = \"/api/v1\" (for example) in specgate.toml".into(),
+            "24h-wait" => "needs an Idempotency-Key stored more than 24 h earlier (only the in-process reference target can age its keys)".into(),
             other => format!("needs the '{other}' capability (declare it under `capabilities` in specgate.toml)"),
         }
     })

@@ -309,7 +309,8 @@ async fn list(
     _unused: Option<()>,
 ) -> ApiResult<Response> {
     let pairs = util::query_pairs(raw.as_deref());
-    let q = query::parse_list_query(res, &pairs)?;
+    let mut q = query::parse_list_query(res, &pairs)?;
+    q.include_deleted = st.fault("soft-deleted-still-listed");
     // Fault: collection links built from a configured public URL instead of a path.
     let base_path = if st.fault("absolute-links") {
         format!("https://api.example.com/api/v1/{}", res.name)
@@ -441,6 +442,11 @@ async fn create(
     let (row, resp) = {
         let conn = st.db.lock()?;
         let values = validate::validate(&conn, &t, res, &body, Mode::Create, None)?;
+        if st.fault("unique-names-include-deleted")
+            && name_held_by_deleted(&conn, res, &t.workspace_id, &values)?
+        {
+            return Err(Problem::validation_one("name", "already_taken"));
+        }
         let id = insert_row(&conn, res, &t.workspace_id, &values)?;
         let row = fetch_row(&conn, res, &t.workspace_id, &id)?.ok_or_else(Problem::internal)?;
         let data = row.data.clone();
@@ -472,6 +478,27 @@ async fn create(
         Value::Object(row),
     );
     Ok(resp)
+}
+
+/// The bug of the `unique-names-include-deleted` fault: a full (not partial) unique index, so
+/// a soft-deleted row still holds its name.
+fn name_held_by_deleted(
+    conn: &Connection,
+    res: &'static ResourceDef,
+    ws: &str,
+    values: &Map<String, Value>,
+) -> rusqlite::Result<bool> {
+    let (Some(_), Some(Value::String(name))) = (res.field("name"), values.get("name")) else {
+        return Ok(false);
+    };
+    conn.query_row(
+        &format!(
+            "SELECT EXISTS(SELECT 1 FROM {} WHERE workspace_id = ?1 AND name = ?2 AND deleted_at IS NOT NULL)",
+            res.name
+        ),
+        [ws, name.as_str()],
+        |r| r.get(0),
+    )
 }
 
 async fn get_one(
@@ -558,6 +585,7 @@ async fn update(
             }
             _ => {}
         }
+        let (mode, body) = faulty_update(&st, res, mode, body, &row.data);
         // Fault: PUT validated like PATCH, so omitted required fields keep their stored values.
         let vmode = if mode == Mode::Replace && st.fault("put-as-patch") {
             Mode::Patch
@@ -584,6 +612,60 @@ async fn update(
         Value::Object(data),
     );
     Ok(resp)
+}
+
+/// The update bugs the fault switches simulate: PUT merged like PATCH, PATCH dropping explicit
+/// nulls, PATCH deep-merging JSON columns, PATCH resetting the fields it does not send.
+fn faulty_update(
+    st: &SharedState,
+    res: &'static ResourceDef,
+    mode: Mode,
+    mut body: Map<String, Value>,
+    current: &Map<String, Value>,
+) -> (Mode, Map<String, Value>) {
+    match mode {
+        Mode::Replace if st.fault("put-merges-like-patch") => (Mode::Patch, body),
+        Mode::Patch => {
+            if st.fault("patch-null-ignored") {
+                body.retain(|_, v| !v.is_null());
+            }
+            if st.fault("jsonb-merged-on-patch") {
+                for f in res.fields.iter().filter(|f| f.writable) {
+                    match (f.kind, body.get_mut(f.name), current.get(f.name)) {
+                        (
+                            FieldKind::JsonMap,
+                            Some(Value::Object(new)),
+                            Some(Value::Object(old)),
+                        ) => {
+                            let mut merged = old.clone();
+                            merged.extend(std::mem::take(new));
+                            *new = merged;
+                        }
+                        (
+                            FieldKind::JsonArray,
+                            Some(Value::Array(new)),
+                            Some(Value::Array(old)),
+                        ) => {
+                            let mut all = old.clone();
+                            all.append(new);
+                            *new = all;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if st.fault("patch-resets-omitted-fields") {
+                for f in res.fields.iter().filter(|f| f.required) {
+                    if let (false, Some(v)) = (body.contains_key(f.name), current.get(f.name)) {
+                        body.insert(f.name.to_string(), v.clone());
+                    }
+                }
+                return (Mode::Replace, body);
+            }
+            (mode, body)
+        }
+        _ => (mode, body),
+    }
 }
 
 async fn delete(
@@ -834,6 +916,16 @@ async fn bulk_update(
             );
         }
         if !errors.is_empty() {
+            if st.fault("bulk-update-undocumented-207") {
+                // Partial success on an endpoint documented as atomic.
+                tx.commit()?;
+                let (total, ok) = (entries.len(), results.len());
+                return Ok(json_response(
+                    StatusCode::MULTI_STATUS,
+                    &json!({"data": results, "summary": summary(total, ok)}),
+                    None,
+                ));
+            }
             if st.fault("atomic-bulk-persists-valid") {
                 tx.commit()?;
             } else {

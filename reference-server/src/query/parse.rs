@@ -61,6 +61,9 @@ pub struct ListQuery {
     pub filters: Vec<Filter>,
     pub fields: Fieldset,
     pub include: Includes,
+    /// Lists soft-deleted rows with live ones (only the `soft-deleted-still-listed` fault
+    /// switch sets it).
+    pub include_deleted: bool,
 }
 
 impl ListQuery {
@@ -84,7 +87,7 @@ impl ListQuery {
     /// True when a filter targets `deleted_at`, which lifts the default exclusion of
     /// soft-deleted rows.
     pub fn targets_deleted(&self) -> bool {
-        self.filters.iter().any(|f| f.target.is_deleted_at())
+        self.include_deleted || self.filters.iter().any(|f| f.target.is_deleted_at())
     }
 }
 
@@ -524,6 +527,7 @@ impl Raw {
             filters,
             fields,
             include,
+            include_deleted: false,
         })
     }
 }
