@@ -112,7 +112,13 @@ impl RateLimiter {
         Some(Decision {
             allowed,
             limit,
-            remaining: minute.tokens.floor().max(0.0) as u32,
+            // A refused request has no budget left, whichever bucket ran dry (the guide's 429
+            // example: `remaining=0`).
+            remaining: if allowed {
+                minute.tokens.floor().max(0.0) as u32
+            } else {
+                0
+            },
             reset: minute.wait_for(minute.capacity).ceil() as u64,
             retry_after,
         })

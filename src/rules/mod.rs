@@ -9,13 +9,37 @@ pub mod types;
 pub mod health;
 pub mod security_headers;
 
+pub mod async_jobs;
+pub mod auth;
+pub mod cors;
+pub mod deprecation;
+pub mod https;
+pub mod proto;
+pub mod rate_limit;
+pub mod scopes;
+pub mod token_revocation;
+pub mod webhooks;
+
 use serde::Serialize;
 
 pub use types::{Check, Finding, Findings, Kind, Level, Outcome, Rule, Status, Verdict};
 
 /// Every implemented rule, in run order.
 pub fn all() -> Vec<Rule> {
-    [health::RULES, security_headers::RULES].concat()
+    [
+        health::RULES,
+        security_headers::RULES,
+        auth::RULES,
+        scopes::RULES,
+        token_revocation::RULES,
+        cors::RULES,
+        async_jobs::RULES,
+        webhooks::RULES,
+        deprecation::RULES,
+        https::RULES,
+        rate_limit::RULES,
+    ]
+    .concat()
 }
 
 /// A rule as listed by `specgate rules`: inventory metadata plus implementation state.

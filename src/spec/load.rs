@@ -173,7 +173,7 @@ pub async fn load(location: &str, client: Option<&reqwest::Client>) -> Result<Do
                 });
             }
         }
-        for (ptr, r) in &refs_only_chains(&doc, file, value) {
+        if let Some((ptr, r)) = refs_only_chains(&doc, file, value).first() {
             return Err(SpecError::Invalid {
                 location: display(file, location, &base),
                 pointer: ptr.clone(),

@@ -278,7 +278,7 @@ pub fn build(doc: Document) -> ApiModel {
                     op.get("responses"),
                     &format!("{op_ptr}/responses"),
                 );
-                let security = op.get("security").or_else(|| None);
+                let security = op.get("security");
                 let public = security.and_then(Value::as_array).is_some_and(|a| {
                     a.is_empty() || a.iter().any(|r| r.as_object().is_some_and(Map::is_empty))
                 });
