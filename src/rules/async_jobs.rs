@@ -304,7 +304,7 @@ async fn location(ctx: &Ctx) -> Outcome {
                 seen(&job)
             )
         },
-        &[&ex, &job],
+        &[&job, &ex],
     );
     f.outcome("")
 }
@@ -437,7 +437,7 @@ async fn completed_result(ctx: &Ctx) -> Outcome {
                     seen(&dl)
                 )
             },
-            &[&last, &dl],
+            &[&dl, &last],
         );
     }
     f.outcome("")
@@ -532,7 +532,7 @@ async fn workspace_scoped(ctx: &Ctx) -> Outcome {
                 seen(&ex)
             )
         },
-        &[&post, &ex],
+        &[&ex, &post],
     );
     f.outcome("")
 }

@@ -278,7 +278,7 @@ async fn queries_scoped(ctx: &Ctx) -> Outcome {
                     seen(&ex)
                 )
             },
-            &[&created.exchange, &ex],
+            &[&ex, &created.exchange],
         );
     }
     f.outcome("")
@@ -342,12 +342,12 @@ async fn workspace_id_ignored(ctx: &Ctx) -> Outcome {
             f.check(
                 a.status() == Some(200),
                 || format!("the record created with workspace_id of workspace B must live in the token's workspace A: GET {item} with A's token → {}", seen(&a)),
-                &[&ex, &a],
+                &[&a, &ex],
             );
             f.check(
                 b.status() == Some(404),
                 || format!("the record created by A's token with B's workspace_id is visible to B: GET {item} with B's token → {} (expected 404)", seen(&b)),
-                &[&ex, &b],
+                &[&b, &ex],
             );
             if b.status().is_some_and(|s| s < 300) {
                 ctx.send(

@@ -252,7 +252,7 @@ async fn timeline(ctx: &Ctx) -> Outcome {
                     .unwrap_or_else(|| seen(&md))
             )
         },
-        &[&ex, &md],
+        &[&md, &ex],
     );
     // The document as served now (the model was loaded at the start of the run).
     let root = ctx.model().root();

@@ -313,7 +313,7 @@ async fn read_denies_writes(ctx: &Ctx) -> Outcome {
                     seen(&ex1)
                 )
             },
-            &[&ex0, &ex1],
+            &[&ex1, &ex0],
         );
     }
     f.outcome("no configured token holds read without write on a documented resource")
@@ -367,7 +367,7 @@ async fn write_implies_read(ctx: &Ctx) -> Outcome {
             && data(&item).and_then(|d| d.get("id")).and_then(Value::as_str)
                 == Some(created.id.as_str()),
         || format!("{} with the {role} token ({resource}:write, which implies read) right after creating it: expected 200 with the record, got {}", what(&item), seen(&item)),
-        &[&created.exchange, &item],
+        &[&item, &created.exchange],
     );
     let list = ctx
         .send(Req::get(created.collection.clone()).token(&role).no_retry())
@@ -1218,7 +1218,7 @@ async fn cross_tenant(ctx: &Ctx) -> Outcome {
         f.check(
             ex.status() == Some(404) && !leak(&ex),
             || format!("{} with another workspace's full-access token: expected 404 (not 403, no data), got {}", what(&ex), seen(&ex)),
-            &[&created.exchange, &ex],
+            &[&ex, &created.exchange],
         );
     }
     // Revoking workspace A's token from workspace B.
@@ -1250,7 +1250,7 @@ async fn cross_tenant(ctx: &Ctx) -> Outcome {
                 seen(&ex1)
             )
         },
-        &[&ex0, &ex1],
+        &[&ex1, &ex0],
     );
     f.outcome("")
 }

@@ -117,7 +117,7 @@ async fn requires_auth(ctx: &Ctx) -> Outcome {
     f.check(
         after.status() == Some(200),
         || format!("after an unauthenticated revocation attempt the {target} token must still work: GET /token → {}", seen(&after)),
-        &[&ex, &after],
+        &[&after, &ex],
     );
     f.outcome("")
 }
@@ -169,7 +169,7 @@ async fn admin_or_self(ctx: &Ctx) -> Outcome {
     f.check(
         after.status() == Some(200),
         || format!("after a non-admin's revocation attempt the {target} token must still work: GET /token → {}", seen(&after)),
-        &[&ex, &after],
+        &[&after, &ex],
     );
     f.outcome("")
 }
@@ -227,7 +227,7 @@ async fn self_revocation(ctx: &Ctx) -> Outcome {
     f.check(
         after.status() == Some(401),
         || format!("after revoking itself the {target} token must be refused: GET /token → {}, expected 401", seen(&after)),
-        &[&ex, &after],
+        &[&after, &ex],
     );
     f.outcome("")
 }
@@ -285,7 +285,7 @@ async fn immediate(ctx: &Ctx) -> Outcome {
         f.check(
             ex.status() == Some(401),
             || format!("request {} after the 204 revoking {target} (GET /token{}): expected 401, the token still worked: {}", i + 1, if i == 0 { "" } else { ", new connection" }, seen(ex)),
-            &[&del, ex],
+            &[ex, &del],
         );
         if ex.status() == Some(401) {
             if let Err(e) = problem_of(ex, "invalid-token", None) {
@@ -404,7 +404,7 @@ async fn last_admin(ctx: &Ctx) -> Outcome {
     f.check(
         after.status() == Some(200),
         || format!("the last admin token must keep working after the refused revocation: GET /token → {}", seen(&after)),
-        &[&ex, &after],
+        &[&after, &ex],
     );
     f.outcome("")
 }
