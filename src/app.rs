@@ -145,7 +145,7 @@ pub async fn check(
         String,
         Option<Arc<dyn TargetHooks>>,
     ) = if opts.reference {
-        let rc = reference_server::Config {
+        let mut rc = reference_server::Config {
             addr: ([127, 0, 0, 1], 0).into(),
             docs_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/reference-server")),
             faults: opts.reference_faults.iter().cloned().collect(),
@@ -153,12 +153,14 @@ pub async fn check(
             hash_cost: reference_server::auth::HashCost::Light,
             ..reference_server::Config::default()
         };
-        let (server, seeded) = reference_server::start_seeded(rc)
+        reference_protocol_settings(&mut rc);
+        let (server, seeded) = reference_server::start_seeded(rc.clone())
             .await
             .map_err(|e| HarnessError::Reference(e.to_string()))?;
         let base = server.base_url.clone();
         let hooks: Arc<dyn TargetHooks> = Arc::new(ReferenceHooks(server.state.clone()));
-        let cfg = config_from_seed(&seeded);
+        let mut cfg = config_from_seed(&seeded);
+        declare_reference_protocol(&mut cfg, &rc);
         reference = Some(server);
         // The served document, unless a copy is named (to judge a target that serves none).
         let spec = opts
@@ -230,7 +232,12 @@ pub async fn check(
         ca_cert: config.client.ca_cert.clone(),
         ..ClientConfig::default()
     };
-    let tokens = config.token_values().into_iter().collect();
+    let mut tokens: std::collections::HashMap<String, String> =
+        config.token_values().into_iter().collect();
+    // The UI session cookie is a secret too: registered so the redactor hides it.
+    if let Some(cookie) = config.ui_session.as_ref().and_then(|u| u.cookie.clone()) {
+        tokens.insert("ui_session".into(), cookie);
+    }
     let client = Client::new(origin.clone(), client_config.clone(), tokens, seed)?;
     // Reachability first: an unreachable target is exit 3, not a wall of failed rules.
     let probe = client
@@ -247,8 +254,20 @@ pub async fn check(
             message: probe.error.clone().unwrap_or_else(|| "no response".into()),
         });
     }
-    let loader = reqwest::Client::builder()
-        .timeout(client_config.request_timeout)
+    let mut loader = reqwest::Client::builder().timeout(client_config.request_timeout);
+    // The document is fetched with the same trust as the target (a private CA included).
+    if let Some(path) = &client_config.ca_cert {
+        let pem = std::fs::read(path).map_err(|e| ClientError::CaCert {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| ClientError::CaCert {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        loader = loader.add_root_certificate(cert);
+    }
+    let loader = loader
         .build()
         .map_err(|e| ClientError::Build(e.to_string()))?;
     let doc = spec::load(&spec_location, Some(&loader)).await?;
@@ -270,6 +289,11 @@ pub async fn check(
         // Stored idempotency keys can be aged, so their 24 h expiry is observable at once.
         capabilities.insert("24h-wait".into());
     }
+    capabilities.extend(protocol_capabilities(&config));
+    let receiver = start_receiver(&config, &opts.selection).await;
+    if receiver.is_ok() {
+        capabilities.insert("webhook-receiver".into());
+    }
     let marker = format!("sg{}", &format!("{seed:016x}")[..8]);
     let shared = Arc::new(Shared {
         client,
@@ -280,8 +304,12 @@ pub async fn check(
         marker,
         hooks,
         created: Mutex::new(Vec::new()),
+        receiver,
     });
-    let report = run::run(shared, &opts.selection, seed, &spec_location).await;
+    let report = run::run(shared.clone(), &opts.selection, seed, &spec_location).await;
+    if let Ok(r) = &shared.receiver {
+        r.shutdown();
+    }
     if let Some(server) = reference {
         server.shutdown().await;
     }
@@ -389,4 +417,86 @@ pub async fn lint(
         crate::exit::RULE_FAILED
     };
     Ok((report, code))
+}
+
+/// Webhook delays the in-process reference server uses, so retry rules finish in seconds
+/// (the guide's schedule is 1 min, 5 min, 30 min, 2 h, 24 h).
+pub const REFERENCE_WEBHOOK_SCHEDULE_MS: [u64; 5] = [100, 200, 300, 400, 500];
+/// The reference server's webhook timeout in --reference mode (the guide's is 10 s).
+pub const REFERENCE_WEBHOOK_TIMEOUT_MS: u64 = 1000;
+/// Each step of the reference server's async jobs in --reference mode (default 150 ms).
+pub const REFERENCE_JOB_STEP_MS: u64 = 50;
+
+/// Shortens the reference server's waits (webhook retries and timeout, job steps) for a fast
+/// run.
+fn reference_protocol_settings(rc: &mut reference_server::Config) {
+    rc.webhook_schedule = REFERENCE_WEBHOOK_SCHEDULE_MS
+        .iter()
+        .map(|ms| Duration::from_millis(*ms))
+        .collect();
+    rc.webhook_timeout = Duration::from_millis(REFERENCE_WEBHOOK_TIMEOUT_MS);
+    rc.job_step = Duration::from_millis(REFERENCE_JOB_STEP_MS);
+}
+
+/// Tells the rules what the reference server was started with: its CORS origin, its
+/// (shortened) webhook schedule and timeout, and short waits for deliveries and jobs.
+pub fn declare_reference_protocol(cfg: &mut Config, rc: &reference_server::Config) {
+    cfg.cors_origin = rc.cors_origins.first().cloned();
+    cfg.webhooks.retry_schedule_secs = Some(
+        rc.webhook_schedule
+            .iter()
+            .map(Duration::as_secs_f64)
+            .collect(),
+    );
+    cfg.webhooks.timeout_secs = Some(rc.webhook_timeout.as_secs_f64());
+    cfg.webhooks.delivery_wait_secs = Some(5.0);
+    cfg.async_jobs.poll_timeout_secs = Some(10.0);
+    cfg.async_jobs.result_ttl_secs = Some(rc.export_ttl.as_secs());
+    if rc.sunset.is_some() {
+        cfg.capabilities.push("deprecated-version".into());
+    }
+}
+
+/// Capabilities that follow from the configuration itself.
+fn protocol_capabilities(config: &Config) -> Vec<String> {
+    let mut caps = Vec::new();
+    if config.cors_origin.is_some() {
+        caps.push("browser-origin".to_string());
+    }
+    if config.async_jobs.failing_body.is_some() {
+        caps.push("failing-async-job".into());
+    }
+    if config.deprecation.ga_date.is_some() {
+        caps.push("ga-date".into());
+    }
+    if config
+        .ui_session
+        .as_ref()
+        .is_some_and(|u| u.cookie.is_some())
+    {
+        caps.push("ui-session".into());
+    }
+    caps
+}
+
+/// Starts specgate's webhook receiver when a selected rule needs it.
+async fn start_receiver(
+    config: &Config,
+    selection: &Selection,
+) -> Result<Arc<run::receiver::Receiver>, String> {
+    let catalogue = crate::rules::catalogue();
+    let wanted = crate::rules::all().iter().any(|r| {
+        r.needs.contains(&"webhook-receiver")
+            && catalogue
+                .iter()
+                .find(|c| c.id == r.id)
+                .is_some_and(|i| selection.selects(i))
+    });
+    if !wanted {
+        return Err("no selected rule needs it".into());
+    }
+    let listen = config.webhooks.listen.as_deref().unwrap_or("127.0.0.1:0");
+    run::receiver::Receiver::start(listen, config.webhooks.public_url.as_deref())
+        .await
+        .map(Arc::new)
 }

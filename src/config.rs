@@ -108,6 +108,69 @@ pub struct Config {
     /// Base path of a deprecated major version the target still serves (e.g. "/api/v1" once
     /// v2 is out); setting it declares the `deprecated-version` capability.
     pub deprecated_base_path: Option<String>,
+    /// The browser origin the API allows (CORS rules), e.g. "https://app.example.com".
+    pub cors_origin: Option<String>,
+    /// The target's plain-HTTP origin, for the HTTPS rules (default: the https origin on port 80).
+    pub http_url: Option<String>,
+    #[serde(default)]
+    pub webhooks: WebhooksSection,
+    #[serde(default)]
+    pub async_jobs: AsyncJobsSection,
+    #[serde(default)]
+    pub deprecation: DeprecationSection,
+    /// A session of the target's web UI (token creation happens there, outside the API).
+    pub ui_session: Option<UiSessionSection>,
+}
+
+/// `[webhooks]`: specgate's own receiver and the target's delivery behaviour.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksSection {
+    /// Address the receiver listens on (default "127.0.0.1:0", an ephemeral port).
+    pub listen: Option<String>,
+    /// URL under which the target reaches the receiver (default `http://<listen address>`).
+    pub public_url: Option<String>,
+    /// The target's retry delays in seconds (default the guide's 60, 300, 1800, 7200, 86400).
+    pub retry_schedule_secs: Option<Vec<f64>>,
+    /// How long the target waits for a receiver before a delivery counts as failed (default 10).
+    pub timeout_secs: Option<f64>,
+    /// Longest wait for a delivery the rules expect (default 30).
+    pub delivery_wait_secs: Option<f64>,
+}
+
+/// `[async_jobs]`: the long-running operation the async-jobs rules trigger.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsyncJobsSection {
+    /// Path of the operation (default: the first documented operation answering 202).
+    pub path: Option<String>,
+    /// JSON body that starts a job (default: the documented example, or a generated body).
+    pub body: Option<serde_json::Value>,
+    /// JSON body that starts a job the target will fail (capability `failing-async-job`).
+    pub failing_body: Option<serde_json::Value>,
+    /// Longest wait for a job to finish (default 60).
+    pub poll_timeout_secs: Option<f64>,
+    /// Documented lifetime of job results in seconds (default 86400, the guide's 24 h).
+    pub result_ttl_secs: Option<u64>,
+}
+
+/// `[deprecation]`: the deprecated version (the document's base path) once the capability
+/// `deprecated-version` is declared.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeprecationSection {
+    /// Date (YYYY-MM-DD) the successor version reached GA (capability `ga-date`).
+    pub ga_date: Option<String>,
+}
+
+/// `[ui_session]`: how to reach the target's token-creation UI (capability `ui-session`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiSessionSection {
+    /// The `Cookie` header value of a logged-in session (or SPECGATE_UI_SESSION).
+    pub cookie: Option<String>,
+    /// Workspace slug in `/ui/workspaces/{slug}/tokens` (default: the primary workspace).
+    pub workspace_slug: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +213,9 @@ impl Config {
 
     /// Fills tokens from `SPECGATE_TOKEN_<ROLE>` variables (they win over the file).
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) {
+        if let Some(v) = get("SPECGATE_UI_SESSION").filter(|v| !v.is_empty()) {
+            self.ui_session.get_or_insert_with(Default::default).cookie = Some(v);
+        }
         for (role, _) in ROLES {
             if let Some(v) = get(&format!("SPECGATE_TOKEN_{}", role.to_ascii_uppercase()))
                 .filter(|v| !v.is_empty())

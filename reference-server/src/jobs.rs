@@ -134,8 +134,11 @@ pub async fn create_export(
         fail,
     ));
     let mut resp = json_response(StatusCode::ACCEPTED, &json!({"data": job}), None);
+    // Fault `job-without-location`: the 202 forgets to say where to poll.
     if let Ok(loc) = HeaderValue::from_str(&format!("/api/v1/jobs/{id}")) {
-        resp.headers_mut().insert(header::LOCATION, loc);
+        if !st.fault("job-without-location") {
+            resp.headers_mut().insert(header::LOCATION, loc);
+        }
     }
     Ok(resp)
 }

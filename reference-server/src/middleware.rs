@@ -130,7 +130,9 @@ pub async fn common(State(st): State<SharedState>, req: Request, next: Next) -> 
             set(h, "access-control-expose-headers", CORS_EXPOSE_HEADERS);
         }
     }
-    if path.starts_with("/api/v1") {
+    // Fault: deprecation headers added by the success path only, lost on error responses.
+    let drop_deprecation = error_path && st.fault("deprecation-headers-missing-on-errors");
+    if path.starts_with("/api/v1") && !drop_deprecation {
         if let Some(date) = st.config.sunset {
             let sunset = httpdate::fmt_http_date(
                 date.and_hms_opt(0, 0, 0)
@@ -232,7 +234,11 @@ fn add_rate_headers(h: &mut HeaderMap, d: &Decision) {
 
 /// Authentication, rate limiting and scope enforcement for the protected /api/v1 routes.
 pub async fn authenticate(State(st): State<SharedState>, mut req: Request, next: Next) -> Response {
-    let token = match resolve_token(&st, req.headers()).await {
+    let resolved = match query_token(&st, &req) {
+        Some(headers) => resolve_token(&st, &headers).await,
+        None => resolve_token(&st, req.headers()).await,
+    };
+    let token = match resolved {
         Ok(t) => t,
         Err(p) => return p.into_response(),
     };
@@ -279,6 +285,24 @@ pub async fn authenticate(State(st): State<SharedState>, mut req: Request, next:
         add_rate_headers(resp.headers_mut(), d);
     }
     resp
+}
+
+/// Fault `access-token-query-accepted`: a legacy fallback that takes the token from
+/// `?access_token=` when no Authorization header is sent (tokens then leak into logs).
+fn query_token(st: &SharedState, req: &Request) -> Option<HeaderMap> {
+    if !st.fault("access-token-query-accepted") || req.headers().contains_key(header::AUTHORIZATION)
+    {
+        return None;
+    }
+    let raw = form_urlencoded::parse(req.uri().query()?.as_bytes())
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.into_owned())?;
+    let mut h = req.headers().clone();
+    h.insert(
+        header::AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {raw}")).ok()?,
+    );
+    Some(h)
 }
 
 fn unauthorized(detail: &str) -> Problem {

@@ -112,8 +112,8 @@ impl RateLimiter {
         Some(Decision {
             allowed,
             limit,
-            // A refused request has, for now, nothing left: report 0 even when it was the
-            // burst bucket that ran dry.
+            // A refused request has no budget left, whichever bucket ran dry (the guide's 429
+            // example: `remaining=0`).
             remaining: if allowed {
                 minute.tokens.floor().max(0.0) as u32
             } else {

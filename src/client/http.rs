@@ -190,6 +190,49 @@ impl Client {
         tokens: HashMap<String, String>,
         seed: u64,
     ) -> Result<Client, ClientError> {
+        let inner = Self::transport(&config, |b| b)?;
+        let redactor = Redactor::new(tokens.iter().flat_map(|(role, t)| {
+            let var = format!("$SPECGATE_TOKEN_{}", role.to_ascii_uppercase());
+            // A token sent as Basic credentials (to prove it is refused) is hidden too.
+            let b64 = |s: String| {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD.encode(s)
+            };
+            [
+                (b64(format!("{t}:")), format!("<base64 of {var}:>")),
+                (b64(format!(":{t}")), format!("<base64 of :{var}>")),
+                (t.clone(), var),
+            ]
+        }));
+        Ok(Client {
+            inner,
+            origin,
+            permits: Arc::new(Semaphore::new(config.max_connections.max(1))),
+            config,
+            log: Arc::new(Mutex::new(Vec::new())),
+            seq: Arc::new(AtomicU64::new(0)),
+            rng: Arc::new(Mutex::new(ChaCha8Rng::seed_from_u64(seed))),
+            tokens: Arc::new(tokens),
+            redactor: Arc::new(redactor),
+            pace: Arc::new(Mutex::new(HashMap::new())),
+        })
+    }
+
+    /// The same client (log, credentials, pacing) over a differently configured transport,
+    /// e.g. one limited to a TLS version (`https.*` rules). Exchanges land in the same log.
+    pub fn with_transport(
+        &self,
+        tweak: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> Result<Client, ClientError> {
+        let mut c = self.clone();
+        c.inner = Self::transport(&self.config, tweak)?;
+        Ok(c)
+    }
+
+    fn transport(
+        config: &ClientConfig,
+        tweak: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> Result<reqwest::Client, ClientError> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
@@ -208,27 +251,9 @@ impl Client {
             })?;
             builder = builder.add_root_certificate(cert);
         }
-        let inner = builder
+        tweak(builder)
             .build()
-            .map_err(|e| ClientError::Build(e.to_string()))?;
-        let redactor = Redactor::new(tokens.iter().map(|(role, t)| {
-            (
-                t.clone(),
-                format!("$SPECGATE_TOKEN_{}", role.to_ascii_uppercase()),
-            )
-        }));
-        Ok(Client {
-            inner,
-            origin,
-            permits: Arc::new(Semaphore::new(config.max_connections.max(1))),
-            config,
-            log: Arc::new(Mutex::new(Vec::new())),
-            seq: Arc::new(AtomicU64::new(0)),
-            rng: Arc::new(Mutex::new(ChaCha8Rng::seed_from_u64(seed))),
-            tokens: Arc::new(tokens),
-            redactor: Arc::new(redactor),
-            pace: Arc::new(Mutex::new(HashMap::new())),
-        })
+            .map_err(|e| ClientError::Build(e.to_string()))
     }
 
     pub fn origin(&self) -> &Url {

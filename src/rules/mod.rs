@@ -24,6 +24,17 @@ pub mod jsonb;
 pub mod put_patch;
 pub mod soft_delete;
 
+pub mod async_jobs;
+pub mod auth;
+pub mod cors;
+pub mod deprecation;
+pub mod https;
+pub mod proto;
+pub mod rate_limit;
+pub mod scopes;
+pub mod token_revocation;
+pub mod webhooks;
+
 use serde::Serialize;
 
 pub use types::{Check, Finding, Findings, Kind, Level, Outcome, Rule, Status, Verdict};
@@ -45,6 +56,15 @@ pub fn all() -> Vec<Rule> {
         soft_delete::RULES,
         bulk::RULES,
         files::RULES,
+        auth::RULES,
+        scopes::RULES,
+        token_revocation::RULES,
+        cors::RULES,
+        async_jobs::RULES,
+        webhooks::RULES,
+        deprecation::RULES,
+        https::RULES,
+        rate_limit::RULES,
     ]
     .concat()
 }

@@ -36,6 +36,8 @@ pub struct Shared {
     pub hooks: Option<Arc<dyn TargetHooks>>,
     /// Records the run created: (collection path, id), deleted at the end.
     pub created: Mutex<Vec<(String, String)>>,
+    /// specgate's webhook receiver, or why there is none.
+    pub receiver: Result<Arc<super::receiver::Receiver>, String>,
 }
 
 /// The context of one rule.

@@ -116,8 +116,16 @@ pub fn missing_need(shared: &Shared, need: &str) -> Option<String> {
             "dependency-outage" => "needs a way to take a critical dependency down (only the in-process reference target offers one)".into(),
             "https-target" => "needs an https:// target (this one is plain HTTP)".into(),
             "baseline-openapi" => "needs the last release's OpenAPI document to diff against: set baseline_spec = \"PATH|URL\" in specgate.toml".into(),
-            "deprecated-version" => "needs a deprecated major version the target still serves: set deprecated_base_path = \"/api/v1\" (for example) in specgate.toml".into(),
             "24h-wait" => "needs an Idempotency-Key stored more than 24 h earlier (only the in-process reference target can age its keys)".into(),
+            "browser-origin" => "needs the origin browser clients are served from: set cors_origin in specgate.toml".into(),
+            "webhook-receiver" => match &shared.receiver {
+                Err(e) => format!("needs specgate's webhook receiver, which is not running ({e}); set [webhooks] listen and public_url so the target can reach it"),
+                Ok(_) => "needs specgate's webhook receiver".into(),
+            },
+            "deprecated-version" => "needs a deprecated API version the target still serves: set deprecated_base_path = \"/api/v1\" (for example) in specgate.toml, or declare the capability deprecated-version once the target sends a sunset date (the in-process reference server runs without one)".into(),
+            "ga-date" => "needs the date the successor version reached GA: set [deprecation] ga_date".into(),
+            "long-wait" => "needs minutes-long waits on the target's real schedule: declare the capability long-wait, or declare a shortened [webhooks] retry_schedule_secs the target is configured with".into(),
+            "ui-session" => "needs a session of the target's token UI: set [ui_session] cookie (or SPECGATE_UI_SESSION)".into(),
             other => format!("needs the '{other}' capability (declare it under `capabilities` in specgate.toml)"),
         }
     })

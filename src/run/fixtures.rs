@@ -43,7 +43,7 @@ fn item_ops(model: &ApiModel, r: &Resource) -> Vec<&'static str> {
         .collect()
 }
 
-fn required_fks(model: &ApiModel, op: &Operation) -> Vec<String> {
+pub fn required_fks(model: &ApiModel, op: &Operation) -> Vec<String> {
     let Some(schema) = op
         .request_body
         .as_ref()
@@ -120,11 +120,23 @@ pub fn referenced_resource<'a>(model: &'a ApiModel, field: &str) -> Option<&'a R
 
 /// Creates one member of `resource` (and any parents its create body requires).
 pub async fn create(ctx: &Ctx, resource: &str, overrides: Value) -> Result<Created, String> {
-    create_depth(ctx, resource, overrides, 0).await
+    create_depth(ctx, "full", resource, overrides, 0).await
+}
+
+/// Like [`create`], but the record itself is created with `role`'s token (parents the body
+/// requires are still created with the full-access token).
+pub async fn create_as(
+    ctx: &Ctx,
+    role: &str,
+    resource: &str,
+    overrides: Value,
+) -> Result<Created, String> {
+    create_depth(ctx, role, resource, overrides, 0).await
 }
 
 fn create_depth<'a>(
     ctx: &'a Ctx,
+    role: &'a str,
     resource: &'a str,
     overrides: Value,
     depth: usize,
@@ -150,7 +162,7 @@ fn create_depth<'a>(
             }
             let parent = referenced_resource(model, &fk)
                 .ok_or_else(|| format!("cannot tell which resource {fk} refers to"))?;
-            let p = create_depth(ctx, &parent.name.clone(), json!({}), depth + 1).await?;
+            let p = create_depth(ctx, "full", &parent.name.clone(), json!({}), depth + 1).await?;
             body[&fk] = json!(p.id);
         }
         if let (Value::Object(b), Value::Object(o)) = (&mut body, overrides) {
@@ -159,7 +171,7 @@ fn create_depth<'a>(
         let ex = ctx
             .send(
                 Req::new(reqwest::Method::POST, collection.clone())
-                    .token("full")
+                    .token(role)
                     .json(body.clone()),
             )
             .await;

@@ -2,6 +2,7 @@
 pub mod ctx;
 pub mod engine;
 pub mod fixtures;
+pub mod receiver;
 pub mod warmup;
 
 pub use ctx::{Ctx, Shared, TargetHooks, data};

@@ -73,3 +73,112 @@ pub fn assert_others_hold(report: &RunReport, except: &[&str]) {
         );
     }
 }
+
+/// A reference server started outside `check` and certified as a remote target through a
+/// written `specgate.toml`, the way an operator configures one (sunset, TLS and the like).
+pub struct External {
+    pub server: reference_server::RunningServer,
+    pub seed: reference_server::SeedOutput,
+    pub dir: tempfile::TempDir,
+}
+
+/// The in-process reference configuration `check --reference` uses (short webhook waits),
+/// on an ephemeral port, with `faults` on.
+pub fn reference_config(faults: &[&str]) -> reference_server::Config {
+    reference_server::Config {
+        addr: ([127, 0, 0, 1], 0).into(),
+        docs_dir: std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/reference-server"
+        )),
+        faults: faults.iter().map(|f| f.to_string()).collect(),
+        webhook_schedule: app::REFERENCE_WEBHOOK_SCHEDULE_MS
+            .iter()
+            .map(|ms| std::time::Duration::from_millis(*ms))
+            .collect(),
+        webhook_timeout: std::time::Duration::from_millis(app::REFERENCE_WEBHOOK_TIMEOUT_MS),
+        job_step: std::time::Duration::from_millis(app::REFERENCE_JOB_STEP_MS),
+        ..reference_server::Config::default()
+    }
+}
+
+/// Starts `rc` seeded; the config file is written by [`run_external`].
+pub async fn start_external(rc: reference_server::Config) -> External {
+    let (server, seed) = reference_server::start_seeded(rc)
+        .await
+        .expect("reference server starts");
+    External {
+        server,
+        seed,
+        dir: tempfile::tempdir().expect("temp dir"),
+    }
+}
+
+/// Certifies `ext` with the seeded tokens plus `top` (top-level TOML keys) and `tables` (TOML
+/// tables), trusting `ca_cert` when given. Shuts the server down afterwards.
+pub async fn run_external(
+    ext: External,
+    top: &str,
+    tables: &str,
+    ca_cert: Option<std::path::PathBuf>,
+    rules: &[&str],
+) -> RunReport {
+    let rc = &ext.server.state.config;
+    let schedule: Vec<String> = rc
+        .webhook_schedule
+        .iter()
+        .map(|d| d.as_secs_f64().to_string())
+        .collect();
+    let text = format!(
+        "{top}\n{}\n[webhooks]\nretry_schedule_secs = [{}]\ntimeout_secs = {}\ndelivery_wait_secs = 5\n\n[async_jobs]\npoll_timeout_secs = 10\nresult_ttl_secs = {}\n\n{tables}\n",
+        ext.seed.to_specgate_toml(Some(&ext.server.base_url)),
+        schedule.join(", "),
+        rc.webhook_timeout.as_secs_f64(),
+        rc.export_ttl.as_secs(),
+    );
+    let path = ext.dir.path().join("specgate.toml");
+    std::fs::write(&path, text).expect("config written");
+    let opts = CheckOptions {
+        config: Some(path),
+        seed: Some(42),
+        ca_cert,
+        selection: Selection {
+            include: rules.iter().map(|r| r.to_string()).collect(),
+            exclude: vec![],
+        },
+        ..CheckOptions::default()
+    };
+    let mut out = Vec::new();
+    let (report, _) = app::check(opts, &mut out).await.expect("check runs");
+    ext.server.shutdown().await;
+    report
+}
+
+/// Asserts every rule of the report passed (none failed, none skipped).
+pub fn assert_all_passed(report: &RunReport) {
+    assert!(!report.results.is_empty(), "no rule ran");
+    for r in &report.results {
+        assert_eq!(
+            r.outcome.status,
+            Status::Passed,
+            "{}: {:?}",
+            r.info.id,
+            r.outcome
+        );
+    }
+}
+
+/// Asserts `id` was skipped and its reason mentions `why`.
+pub fn assert_skipped(report: &RunReport, id: &str, why: &str) {
+    let r = report
+        .results
+        .iter()
+        .find(|r| r.info.id == id)
+        .unwrap_or_else(|| panic!("rule {id} not in the report"));
+    assert_eq!(r.outcome.status, Status::Skipped, "{id}: {:?}", r.outcome);
+    let reason = r.outcome.reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains(why),
+        "{id} skipped for '{reason}', expected '{why}'"
+    );
+}

@@ -510,9 +510,16 @@ async fn get_one(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let conn = st.db.lock()?;
+    let mut ws = t.workspace_id.clone();
     let mut row = match fetch_row(&conn, res, &t.workspace_id, &id)? {
         Some(r) if !r.deleted => r,
-        _ => return Err(Problem::not_found()),
+        _ => match foreign_row(&st, &conn, res, &t.workspace_id, &id)? {
+            Some((owner, r)) => {
+                ws = owner;
+                r
+            }
+            None => return Err(Problem::not_found()),
+        },
     };
     // Fault: a link to an endpoint that was never shipped (nor documented).
     if st.fault("undocumented-link") {
@@ -539,14 +546,43 @@ async fn get_one(
             return Ok(resp);
         }
     }
-    single_response(
-        &conn,
-        res,
-        &t.workspace_id,
-        row,
-        raw.as_deref(),
-        StatusCode::OK,
-    )
+    single_response(&conn, res, &ws, row, raw.as_deref(), StatusCode::OK)
+}
+
+/// Faults: a lookup by id that forgets the workspace. `cross-workspace-item-readable` serves
+/// another workspace's record; `cross-workspace-403` answers 403 for it (which leaks that it
+/// exists) instead of 404.
+fn foreign_row(
+    st: &SharedState,
+    conn: &Connection,
+    res: &'static ResourceDef,
+    ws: &str,
+    id: &str,
+) -> ApiResult<Option<(String, StoredRow)>> {
+    let readable = st.fault("cross-workspace-item-readable");
+    let forbidden = st.fault("cross-workspace-403");
+    if (!readable && !forbidden) || !util::is_uuid(id) {
+        return Ok(None);
+    }
+    let owner: Option<String> = conn
+        .query_row(
+            &format!("SELECT workspace_id FROM {} WHERE id = ?1", res.name),
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(owner) = owner.filter(|o| o != ws) else {
+        return Ok(None);
+    };
+    if forbidden {
+        return Err(Problem::new(
+            problem::INSUFFICIENT_SCOPE,
+            "This record belongs to another workspace.",
+        ));
+    }
+    Ok(fetch_row(conn, res, &owner, id)?
+        .filter(|r| !r.deleted)
+        .map(|r| (owner, r)))
 }
 
 #[expect(clippy::too_many_arguments, reason = "axum extractors, passed through")]
