@@ -9,13 +9,35 @@ pub mod types;
 pub mod health;
 pub mod security_headers;
 
+pub mod agents;
+pub mod conventions;
+pub mod correlation;
+pub mod enums;
+pub mod envelope;
+pub mod errors;
+pub mod observe;
+pub mod token_format;
+pub mod token_info;
+
 use serde::Serialize;
 
 pub use types::{Check, Finding, Findings, Kind, Level, Outcome, Rule, Status, Verdict};
 
 /// Every implemented rule, in run order.
 pub fn all() -> Vec<Rule> {
-    [health::RULES, security_headers::RULES].concat()
+    [
+        health::RULES,
+        security_headers::RULES,
+        envelope::RULES,
+        errors::RULES,
+        conventions::RULES,
+        correlation::RULES,
+        enums::RULES,
+        agents::RULES,
+        token_info::RULES,
+        token_format::RULES,
+    ]
+    .concat()
 }
 
 /// A rule as listed by `specgate rules`: inventory metadata plus implementation state.
