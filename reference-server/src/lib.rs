@@ -14,6 +14,7 @@
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod faults;
 pub mod files;
 pub mod handlers;
 pub mod idempotency;

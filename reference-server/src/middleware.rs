@@ -55,6 +55,7 @@ fn valid_traceparent(v: &str) -> bool {
 
 /// The outermost layer: runs on every request, matched or not.
 pub async fn common(State(st): State<SharedState>, req: Request, next: Next) -> Response {
+    let (req, mut fx) = crate::faults::before(&st, req).await;
     let path = req.uri().path().to_string();
     let request_id = req
         .headers()
@@ -86,7 +87,9 @@ pub async fn common(State(st): State<SharedState>, req: Request, next: Next) -> 
     let method = req.method().clone();
     tracing::debug!(%request_id, trace = trace.as_deref().unwrap_or("-"), %method, %path, "request");
 
-    let mut resp = if is_preflight {
+    let mut resp = if let Some(r) = fx.respond.take() {
+        r
+    } else if is_preflight {
         let mut r = StatusCode::NO_CONTENT.into_response();
         if let Some(o) = &origin_allowed {
             let h = r.headers_mut();
@@ -148,7 +151,7 @@ pub async fn common(State(st): State<SharedState>, req: Request, next: Next) -> 
             );
         }
     }
-    resp
+    crate::faults::after(&st, fx, resp).await
 }
 
 fn set(h: &mut HeaderMap, name: &'static str, value: &str) {
@@ -243,7 +246,7 @@ pub async fn authenticate(State(st): State<SharedState>, mut req: Request, next:
         Err(p) => return p.into_response(),
     };
     let path = req.uri().path().to_string();
-    let counted = path != "/api/v1/token";
+    let counted = path != "/api/v1/token" || st.fault("token-info-counts-against-limit");
     let decision = st
         .limiter
         .check(&token.id, token.rate_limit, token.burst, counted);
@@ -362,6 +365,10 @@ pub async fn ip_limit(
     req: Request,
     next: Next,
 ) -> Response {
+    // Fault: the public agents endpoint without its per-IP limit.
+    if st.fault("agents-not-ip-limited") {
+        return next.run(req).await;
+    }
     let limit = st.config.agents_limit;
     let decision = st
         .limiter

@@ -195,8 +195,19 @@ pub fn seed(conn: &Connection, config: &Config) -> rusqlite::Result<SeedOutput> 
             expires_at: (spec.role == "expired").then(|| "2020-01-01T00:00:00.000000Z".to_string()),
             cost: config.hash_cost,
         };
-        let (id, raw) =
-            auth::create_token(conn, &ws.id, &config.token_app, &config.token_env, &new)?;
+        // Faults: tokens whose app segment breaks the guide's shape, or whose env segment
+        // names another environment than the deployment's.
+        let app = if config.faults.contains("token-app-starts-with-digit") {
+            format!("9{}", config.token_app)
+        } else {
+            config.token_app.clone()
+        };
+        let env = if config.faults.contains("token-env-dev") {
+            "dev"
+        } else {
+            config.token_env.as_str()
+        };
+        let (id, raw) = auth::create_token(conn, &ws.id, &app, env, &new)?;
         if spec.role == "revoked" {
             conn.execute(
                 "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2",

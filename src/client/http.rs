@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
@@ -152,7 +152,7 @@ pub struct Client {
     rng: Arc<Mutex<ChaCha8Rng>>,
     /// role → raw token.
     tokens: Arc<HashMap<String, String>>,
-    redactor: Arc<Redactor>,
+    redactor: Arc<RwLock<Redactor>>,
     pace: Arc<Mutex<HashMap<String, Pace>>>,
 }
 
@@ -213,7 +213,7 @@ impl Client {
             seq: Arc::new(AtomicU64::new(0)),
             rng: Arc::new(Mutex::new(ChaCha8Rng::seed_from_u64(seed))),
             tokens: Arc::new(tokens),
-            redactor: Arc::new(redactor),
+            redactor: Arc::new(RwLock::new(redactor)),
             pace: Arc::new(Mutex::new(HashMap::new())),
         })
     }
@@ -260,8 +260,17 @@ impl Client {
         &self.origin
     }
 
-    pub fn redactor(&self) -> &Redactor {
-        &self.redactor
+    /// A copy of the redactor as it is now.
+    pub fn redactor(&self) -> Redactor {
+        self.redactor.read().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// Adds a secret the run derived itself (e.g. an altered copy of a token sent to prove it
+    /// is refused): from now on it is recorded as `placeholder`, never in clear.
+    pub fn add_secret(&self, secret: &str, placeholder: &str) {
+        if let Ok(mut r) = self.redactor.write() {
+            r.add(secret, placeholder);
+        }
     }
 
     pub fn has_token(&self, role: &str) -> bool {
@@ -385,7 +394,7 @@ impl Client {
         } else if let Err(e) = &url {
             outcome = Err(e.clone());
         }
-        let red = &self.redactor;
+        let red = &self.redactor();
         let rec_headers: Vec<(String, String)> = headers
             .iter()
             .map(|(k, v)| (k.clone(), red.redact(v)))

@@ -35,6 +35,16 @@ pub mod scopes;
 pub mod token_revocation;
 pub mod webhooks;
 
+pub mod agents;
+pub mod conventions;
+pub mod correlation;
+pub mod enums;
+pub mod envelope;
+pub mod errors;
+pub mod observe;
+pub mod token_format;
+pub mod token_info;
+
 use serde::Serialize;
 
 pub use types::{Check, Finding, Findings, Kind, Level, Outcome, Rule, Status, Verdict};
@@ -44,6 +54,14 @@ pub fn all() -> Vec<Rule> {
     [
         health::RULES,
         security_headers::RULES,
+        envelope::RULES,
+        errors::RULES,
+        conventions::RULES,
+        correlation::RULES,
+        enums::RULES,
+        agents::RULES,
+        token_info::RULES,
+        token_format::RULES,
         openapi_doc::RULES,
         openapi_endpoint::RULES,
         schema::RULES,
