@@ -5,6 +5,7 @@ pub mod client;
 pub mod config;
 pub mod exit;
 pub mod generate;
+pub mod oracle;
 pub mod report;
 pub mod rules;
 pub mod run;

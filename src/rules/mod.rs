@@ -9,13 +9,39 @@ pub mod types;
 pub mod health;
 pub mod security_headers;
 
+pub mod fields;
+pub mod filtering;
+pub mod grammar;
+pub mod include;
+pub mod money;
+pub mod nested;
+pub mod pagination_cursor;
+pub mod pagination_offset;
+pub mod post_search;
+pub mod search;
+pub mod sorting;
+
 use serde::Serialize;
 
 pub use types::{Check, Finding, Findings, Kind, Level, Outcome, Rule, Status, Verdict};
 
 /// Every implemented rule, in run order.
 pub fn all() -> Vec<Rule> {
-    [health::RULES, security_headers::RULES].concat()
+    [
+        health::RULES,
+        security_headers::RULES,
+        pagination_offset::RULES,
+        pagination_cursor::RULES,
+        sorting::RULES,
+        search::RULES,
+        post_search::RULES,
+        fields::RULES,
+        filtering::RULES,
+        include::RULES,
+        nested::RULES,
+        money::RULES,
+    ]
+    .concat()
 }
 
 /// A rule as listed by `specgate rules`: inventory metadata plus implementation state.

@@ -1,7 +1,10 @@
 //! Running rules: the per-rule context, fixtures, and the engine.
 pub mod ctx;
+pub mod dataset;
 pub mod engine;
 pub mod fixtures;
+pub mod property;
+pub mod walk;
 pub mod warmup;
 
 pub use ctx::{Ctx, Shared, TargetHooks, data};

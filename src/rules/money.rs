@@ -1,0 +1,3 @@
+//! stub
+use super::Rule;
+pub const RULES: &[Rule] = &[];
