@@ -131,11 +131,7 @@ impl QuerySpec {
 
 impl fmt::Display for QuerySpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut parts: Vec<String> = self
-            .filters
-            .iter()
-            .map(|x| x.to_string())
-            .collect();
+        let mut parts: Vec<String> = self.filters.iter().map(|x| x.to_string()).collect();
         if !self.sort.is_empty() {
             parts.push(format!(
                 "sort={}",
@@ -196,7 +192,9 @@ pub fn filter_targets(ds: &Dataset, ops: Option<&[&str]>) -> Vec<(String, String
         }
         let (name, kind, pattern) = match field.strip_suffix(".*") {
             Some(head) => {
-                let Some(info) = ds.fields.get(head) else { continue };
+                let Some(info) = ds.fields.get(head) else {
+                    continue;
+                };
                 if info.kind != FieldKind::Object {
                     continue;
                 }
@@ -241,7 +239,11 @@ fn candidates(ds: &Dataset, field: &str) -> Vec<String> {
             vals.extend(extra);
         }
         FieldKind::DateTime => {
-            let extra: Vec<String> = vals.iter().filter_map(|v| v.get(..10)).map(str::to_string).collect();
+            let extra: Vec<String> = vals
+                .iter()
+                .filter_map(|v| v.get(..10))
+                .map(str::to_string)
+                .collect();
             vals.extend(extra);
         }
         FieldKind::Boolean => vals = vec!["true".into(), "false".into()],
@@ -274,7 +276,11 @@ fn value_strategy(ds: &Dataset, field: &str, op: &str) -> SBoxedStrategy<String>
                     let start = start.min(chars.len().saturating_sub(1));
                     let end = (start + len).min(chars.len());
                     let sub: String = chars[start..end].iter().collect();
-                    let sub = if sub.trim().is_empty() { v.clone() } else { sub };
+                    let sub = if sub.trim().is_empty() {
+                        v.clone()
+                    } else {
+                        sub
+                    };
                     case_variants(&sub)[case % 3].clone()
                 })
                 .sboxed()
@@ -312,7 +318,10 @@ pub fn arb_filters(
 }
 
 /// Sort specs of `range` distinct sortable fields with random directions.
-pub fn arb_sort(ds: &Arc<Dataset>, range: std::ops::RangeInclusive<usize>) -> SBoxedStrategy<Vec<SortKey>> {
+pub fn arb_sort(
+    ds: &Arc<Dataset>,
+    range: std::ops::RangeInclusive<usize>,
+) -> SBoxedStrategy<Vec<SortKey>> {
     let fields: Vec<String> = ds
         .resource
         .sortable
@@ -382,7 +391,14 @@ pub fn arb_search() -> SBoxedStrategy<String> {
 }
 
 /// Keys kept whatever `fields` asks for.
-pub const ALWAYS_PRESENT: &[&str] = &["id", "type", "inserted_at", "updated_at", "links", "relationships"];
+pub const ALWAYS_PRESENT: &[&str] = &[
+    "id",
+    "type",
+    "inserted_at",
+    "updated_at",
+    "links",
+    "relationships",
+];
 
 /// Sparse field sets: 1–3 attributes of the resource, prefixed with its plural name.
 pub fn arb_fields(ds: &Arc<Dataset>) -> SBoxedStrategy<Vec<String>> {

@@ -180,11 +180,9 @@ pub fn matches(
                 _ => o != Ordering::Greater,
             })
         }
-        "like" => Tri::from(v.is_some_and(|v| {
-            text_of(v)
-                .to_lowercase()
-                .contains(&f.value.to_lowercase())
-        })),
+        "like" => Tri::from(
+            v.is_some_and(|v| text_of(v).to_lowercase().contains(&f.value.to_lowercase())),
+        ),
         "null" => match f.value.as_str() {
             "true" => Tri::from(v.is_none()),
             "false" => Tri::from(v.is_some()),
@@ -249,7 +247,8 @@ mod tests {
         let row = json!({"name": "École Alpha", "amount_cents": 100, "due_at": "2026-03-01T00:00:00.000000Z",
             "is_featured": true, "metadata": {"source": "web", "flag": false}, "email": null});
         let s = sem(NullNeq::Includes);
-        let m = |f: &str, op: &str, v: &str| matches(&row, &FilterSpec::new(f, op, v), &fields(), &s);
+        let m =
+            |f: &str, op: &str, v: &str| matches(&row, &FilterSpec::new(f, op, v), &fields(), &s);
         assert_eq!(m("name", "like", "éCOLE"), Tri::Yes);
         assert_eq!(m("name", "eq", "école alpha"), Tri::No);
         assert_eq!(m("amount_cents", "gte", "100"), Tri::Yes);
@@ -267,7 +266,12 @@ mod tests {
         assert_eq!(m("email", "null", "true"), Tri::Yes);
         let strict = sem(NullNeq::Either);
         assert_eq!(
-            matches(&row, &FilterSpec::new("email", "nin", "x"), &fields(), &strict),
+            matches(
+                &row,
+                &FilterSpec::new("email", "nin", "x"),
+                &fields(),
+                &strict
+            ),
             Tri::Either
         );
     }

@@ -61,10 +61,8 @@ pub fn field_info(model: &ApiModel, file: &str, s: &Value) -> FieldInfo {
     // `oneOf/anyOf: [{$ref}, {type: null}]` and `allOf: [{$ref}]`.
     for key in ["oneOf", "anyOf", "allOf"] {
         if let Some(parts) = s.get(key).and_then(Value::as_array) {
-            let non_null: Vec<&Value> = parts
-                .iter()
-                .filter(|p| type_names(p) != ["null"])
-                .collect();
+            let non_null: Vec<&Value> =
+                parts.iter().filter(|p| type_names(p) != ["null"]).collect();
             if let Some(first) = non_null.first() {
                 let mut info = field_info(model, file, first);
                 info.nullable |= non_null.len() < parts.len();
@@ -140,10 +138,7 @@ pub fn list_fields(model: &ApiModel, op: &Operation) -> BTreeMap<String, FieldIn
     else {
         return out;
     };
-    let Some((file, item)) = data
-        .get("items")
-        .and_then(|i| model.doc.resolve(file, i))
-    else {
+    let Some((file, item)) = data.get("items").and_then(|i| model.doc.resolve(file, i)) else {
         return out;
     };
     collect_properties(model, file, item, &mut out, 0);

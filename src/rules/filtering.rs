@@ -12,7 +12,9 @@ use serde_json::Value;
 
 use super::grammar::{self, FILTER, offset_judged, primary, primary_with, rejects_naming};
 use super::{Findings, Outcome, Rule};
-use crate::generate::query::{QuerySpec, arb_bogus_name, arb_filter, arb_list_query, filter_targets};
+use crate::generate::query::{
+    QuerySpec, arb_bogus_name, arb_filter, arb_list_query, filter_targets,
+};
 use crate::oracle::{FieldKind, FilterSpec};
 use crate::run::Ctx;
 use crate::run::property::{CaseResult, Fail};
@@ -20,21 +22,33 @@ use crate::run::walk::{self, label};
 use crate::spec::ApiModel;
 
 pub const RULES: &[Rule] = &[
-    Rule::property("filtering.eq-and-neq", &[], |c| ops(c, &["eq", "neq"]).boxed()),
+    Rule::property("filtering.eq-and-neq", &[], |c| {
+        ops(c, &["eq", "neq"]).boxed()
+    }),
     Rule::property("filtering.gt-gte-lt-lte", &[], |c| {
         ops(c, &["gt", "gte", "lt", "lte"]).boxed()
     }),
-    Rule::property("filtering.in-and-nin", &[], |c| ops(c, &["in", "nin"]).boxed()),
+    Rule::property("filtering.in-and-nin", &[], |c| {
+        ops(c, &["in", "nin"]).boxed()
+    }),
     Rule::property("filtering.like-case-insensitive-substring", &[], |c| {
         ops(c, &["like"]).boxed()
     }),
-    Rule::property("filtering.null-operator", &[], |c| ops(c, &["null"]).boxed()),
-    Rule::property("filtering.shorthand-defaults-to-eq", &[], |c| shorthand(c).boxed()),
-    Rule::property("filtering.multiple-filters-anded", &[], |c| anded(c).boxed()),
+    Rule::property("filtering.null-operator", &[], |c| {
+        ops(c, &["null"]).boxed()
+    }),
+    Rule::property("filtering.shorthand-defaults-to-eq", &[], |c| {
+        shorthand(c).boxed()
+    }),
+    Rule::property("filtering.multiple-filters-anded", &[], |c| {
+        anded(c).boxed()
+    }),
     Rule::property("filtering.composes-with-search-sort-pagination", &[], |c| {
         composes(c).boxed()
     }),
-    Rule::property("filtering.boolean-values-true-false", &[], |c| booleans(c).boxed()),
+    Rule::property("filtering.boolean-values-true-false", &[], |c| {
+        booleans(c).boxed()
+    }),
     Rule::property("filtering.dates-iso8601", &[], |c| dates(c).boxed()),
     Rule::property("filtering.unknown-field-400-names-field", &[], |c| {
         unknown_field(c).boxed()
@@ -45,7 +59,11 @@ pub const RULES: &[Rule] = &[
     Rule::property("filtering.jsonb-path-filter", &[], |c| jsonb(c).boxed()),
 ];
 
-fn case_filter<'a>(ctx: &'a Ctx, ds: &'a crate::run::dataset::Dataset, spec: QuerySpec) -> futures_util::future::BoxFuture<'a, CaseResult> {
+fn case_filter<'a>(
+    ctx: &'a Ctx,
+    ds: &'a crate::run::dataset::Dataset,
+    spec: QuerySpec,
+) -> futures_util::future::BoxFuture<'a, CaseResult> {
     async move { offset_judged(ctx, ds, &spec, FILTER).await }.boxed()
 }
 
@@ -155,7 +173,11 @@ async fn booleans(ctx: &Ctx) -> Outcome {
     };
     let fields: Vec<String> = filter_targets(&ds, Some(&["eq"]))
         .into_iter()
-        .filter(|(f, _)| ds.fields.get(f).is_some_and(|i| i.kind == FieldKind::Boolean))
+        .filter(|(f, _)| {
+            ds.fields
+                .get(f)
+                .is_some_and(|i| i.kind == FieldKind::Boolean)
+        })
         .map(|(f, _)| f)
         .collect();
     if fields.is_empty() {
@@ -238,20 +260,30 @@ async fn dates(ctx: &Ctx) -> Outcome {
         Err(o) => return o,
     };
     let ops: &'static [&'static str] = &["gt", "gte", "lt", "lte", "eq"];
-    let has_date = filter_targets(&ds, Some(ops))
-        .iter()
-        .any(|(f, _)| ds.fields.get(f).is_some_and(|i| i.kind == FieldKind::DateTime));
+    let has_date = filter_targets(&ds, Some(ops)).iter().any(|(f, _)| {
+        ds.fields
+            .get(f)
+            .is_some_and(|i| i.kind == FieldKind::DateTime)
+    });
     if !has_date {
         return Outcome::skipped("no documented date-time field is filterable by comparison");
     }
     let fields = ds.fields.clone();
     let good = arb_filter(&ds, Some(ops)).prop_filter("a date-time field", move |f| {
-        fields.get(&f.field).is_some_and(|i| i.kind == FieldKind::DateTime)
+        fields
+            .get(&f.field)
+            .is_some_and(|i| i.kind == FieldKind::DateTime)
     });
-    let bad: Vec<String> = ["03/01/2026", "2026-13-45", "yesterday", "2026-03-01 00:00", "1709251200"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let bad: Vec<String> = [
+        "03/01/2026",
+        "2026-13-45",
+        "yesterday",
+        "2026-03-01 00:00",
+        "1709251200",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let strat = (good, select(bad)).prop_map(|(good, bad)| DateCase { good, bad });
     grammar::property(ctx, ds, strat, |ctx, ds, case| {
         async move {
@@ -262,7 +294,12 @@ async fn dates(ctx: &Ctx) -> Outcome {
                 ..QuerySpec::default()
             };
             let n = offset_judged(ctx, ds, &spec, FILTER).await?;
-            let ex = walk::get(ctx, &ds.collection, &[(case.good.param(), case.bad.clone())]).await;
+            let ex = walk::get(
+                ctx,
+                &ds.collection,
+                &[(case.good.param(), case.bad.clone())],
+            )
+            .await;
             if ex.status() != Some(400) {
                 return Err(Fail::new(
                     format!(
@@ -300,7 +337,10 @@ async fn unknown_field(ctx: &Ctx) -> Outcome {
         Ok(d) => d,
         Err(o) => return o,
     };
-    let strat = (arb_bogus_name(), proptest::option::of(select(vec!["eq".to_string(), "like".into(), "gt".into()])))
+    let strat = (
+        arb_bogus_name(),
+        proptest::option::of(select(vec!["eq".to_string(), "like".into(), "gt".into()])),
+    )
         .prop_map(|(field, op)| Bogus { field, op });
     grammar::property(ctx, ds, strat, |ctx, ds, b| {
         async move {
@@ -320,8 +360,8 @@ async fn unknown_field(ctx: &Ctx) -> Outcome {
 /// Static: each list operation documents its filterable fields and operators.
 fn documented_statically(model: &ApiModel, f: &mut Findings) {
     for op in grammar::collection_list_ops(model) {
-        let declared = op.extensions.get("x-filterable").is_some()
-            || op.param("filter", "query").is_some();
+        let declared =
+            op.extensions.get("x-filterable").is_some() || op.param("filter", "query").is_some();
         f.checked += 1;
         if !declared {
             f.items.push(super::Finding {
@@ -388,15 +428,18 @@ async fn jsonb(ctx: &Ctx) -> Outcome {
         Ok(d) => d,
         Err(o) => return o,
     };
-    let has_path = filter_targets(&ds, None).iter().any(|(f, _)| f.contains('.'));
+    let has_path = filter_targets(&ds, None)
+        .iter()
+        .any(|(f, _)| f.contains('.'));
     if !has_path {
         return Outcome::skipped(
             "the document declares no JSONB path filter (x-filterable `field.*`)",
         );
     }
-    let strat = arb_list_query(&ds, None, 1..=1, 0..=0, false).prop_filter("a JSONB path filter", |q| {
-        q.filters.iter().all(|f| f.field.contains('.'))
-    });
+    let strat = arb_list_query(&ds, None, 1..=1, 0..=0, false)
+        .prop_filter("a JSONB path filter", |q| {
+            q.filters.iter().all(|f| f.field.contains('.'))
+        });
     let mut o = grammar::property(ctx, ds.clone(), strat, case_filter).await;
     let _ = Value::Null;
     o.notes.push(format!(

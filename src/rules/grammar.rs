@@ -27,9 +27,9 @@ pub fn collection_list_ops(model: &crate::spec::ApiModel) -> Vec<&crate::spec::O
         .filter(|op| {
             model.resources.iter().any(|r| {
                 r.collection_path.as_deref() == Some(op.full_path.as_str())
-                    || r.nested.iter().any(|(child, p)| {
-                        *p == op.full_path && model.resource(child).is_some()
-                    })
+                    || r.nested
+                        .iter()
+                        .any(|(child, p)| *p == op.full_path && model.resource(child).is_some())
             })
         })
         .collect()
@@ -54,7 +54,9 @@ pub async fn primary(ctx: &Ctx) -> Result<Arc<Dataset>, Outcome> {
     match dataset::primary(ctx).await {
         Ok(d) => Ok(d),
         Err(e) if e.starts_with("the document has no") => Err(Outcome::skipped(e)),
-        Err(e) => Err(Outcome::error(format!("could not seed the records to judge: {e}"))),
+        Err(e) => Err(Outcome::error(format!(
+            "could not seed the records to judge: {e}"
+        ))),
     }
 }
 
@@ -107,7 +109,11 @@ pub async fn property<S>(
     ctx: &Ctx,
     ds: Arc<Dataset>,
     strategy: S,
-    case: for<'a> fn(&'a Ctx, &'a Dataset, S::Value) -> futures_util::future::BoxFuture<'a, CaseResult>,
+    case: for<'a> fn(
+        &'a Ctx,
+        &'a Dataset,
+        S::Value,
+    ) -> futures_util::future::BoxFuture<'a, CaseResult>,
 ) -> Outcome
 where
     S: Strategy + Send + 'static,
@@ -115,12 +121,27 @@ where
 {
     let c = ctx.clone();
     let notes = ds.sem.notes.clone();
+    let counter = ds.clone();
+    let before = counter
+        .foreign_judged
+        .load(std::sync::atomic::Ordering::Relaxed);
     let mut o = property::run(ctx, strategy, move |v| {
         let (c, ds) = (c.clone(), ds.clone());
         async move { case(&c, &ds, v).await }.boxed()
     })
     .await;
     o.notes.extend(notes);
+    let foreign = counter
+        .foreign_judged
+        .load(std::sync::atomic::Ordering::Relaxed)
+        - before;
+    if foreign > 0 {
+        o.notes.push(format!(
+            "soundness also judged {foreign} returned row(s) this run did not create; completeness judged only the run's {} seeded {}",
+            counter.ids.len(),
+            counter.resource.name
+        ));
+    }
     o
 }
 
@@ -183,6 +204,10 @@ pub fn judge(ds: &Dataset, spec: &QuerySpec, w: &Walk, ch: Checks) -> Result<usi
     if ch.sound {
         for (i, row) in w.rows.iter().enumerate() {
             n += 1;
+            if !ds.owns(row) {
+                ds.foreign_judged
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             if let Some(f) = filters
                 .iter()
                 .find(|f| matches_all(row, std::slice::from_ref(f), &ds.fields, &ds.sem) == Tri::No)
@@ -197,7 +222,11 @@ pub fn judge(ds: &Dataset, spec: &QuerySpec, w: &Walk, ch: Checks) -> Result<usi
                         field_value(row, &f.field)
                             .map(|v| v.to_string())
                             .unwrap_or_else(|| "null".into()),
-                        if ds.owns(row) { "" } else { " (a row this run did not create)" }
+                        if ds.owns(row) {
+                            ""
+                        } else {
+                            " (a row this run did not create)"
+                        }
                     ),
                     &[ex],
                 ));
@@ -256,7 +285,9 @@ pub fn judge(ds: &Dataset, spec: &QuerySpec, w: &Walk, ch: Checks) -> Result<usi
                         format!(
                             "{}={}",
                             k.field,
-                            r.get(&k.field).map(|v| v.to_string()).unwrap_or("null".into())
+                            r.get(&k.field)
+                                .map(|v| v.to_string())
+                                .unwrap_or("null".into())
                         )
                     })
                     .collect::<Vec<_>>()
@@ -275,7 +306,9 @@ pub fn judge(ds: &Dataset, spec: &QuerySpec, w: &Walk, ch: Checks) -> Result<usi
                     ds.sem
                         .tiebreaker
                         .as_ref()
-                        .map(|t| format!(" (ties broken by {t} ascending, strings in code-point order)"))
+                        .map(|t| format!(
+                            " (ties broken by {t} ascending, strings in code-point order)"
+                        ))
                         .unwrap_or_default()
                 ),
                 &[pa, pb],
@@ -284,7 +317,9 @@ pub fn judge(ds: &Dataset, spec: &QuerySpec, w: &Walk, ch: Checks) -> Result<usi
     }
     if ch.count {
         let first = w.pages.first().expect("a walk has a page");
-        let total = walk::pagination(first).get("total_count").and_then(Value::as_u64);
+        let total = walk::pagination(first)
+            .get("total_count")
+            .and_then(Value::as_u64);
         n += 1;
         if total != Some(w.rows.len() as u64) {
             return Err(Fail::new(

@@ -24,15 +24,19 @@ pub const RULES: &[Rule] = &[
     Rule::property("pagination-cursor.no-page-or-total-count", &[], |c| {
         walk_rule(c, no_totals).boxed()
     }),
-    Rule::property("pagination-cursor.next-cursor-continues-without-gaps", &[], |c| {
-        gaps(c).boxed()
-    }),
+    Rule::property(
+        "pagination-cursor.next-cursor-continues-without-gaps",
+        &[],
+        |c| gaps(c).boxed(),
+    ),
     Rule::property("pagination-cursor.has-more-false-on-last-page", &[], |c| {
         walk_rule(c, has_more).boxed()
     }),
-    Rule::property("pagination-cursor.invalid-or-expired-cursor-400", &[], |c| {
-        invalid(c).boxed()
-    }),
+    Rule::property(
+        "pagination-cursor.invalid-or-expired-cursor-400",
+        &[],
+        |c| invalid(c).boxed(),
+    ),
     Rule::property("pagination-cursor.opaque-base64", &[], |c| {
         walk_rule(c, base64_shape).boxed()
     }),
@@ -85,27 +89,52 @@ fn shape(_: &Dataset, spec: &QuerySpec, w: &Walk) -> CaseResult {
         let p = pagination(ex);
         for k in ["per_page", "has_more", "next_cursor", "prev_cursor"] {
             if p.get(k).is_none() {
-                return Err(Fail::new(format!("{}: the cursor pagination object lacks {k}: {p}", label(ex)), &[ex]));
+                return Err(Fail::new(
+                    format!("{}: the cursor pagination object lacks {k}: {p}", label(ex)),
+                    &[ex],
+                ));
             }
         }
         if p.get("per_page") != Some(&json!(spec.per_page.unwrap_or(100))) {
-            return Err(Fail::new(format!("{}: pagination.per_page should echo {}: {p}", label(ex), spec.per_page.unwrap_or(100)), &[ex]));
+            return Err(Fail::new(
+                format!(
+                    "{}: pagination.per_page should echo {}: {p}",
+                    label(ex),
+                    spec.per_page.unwrap_or(100)
+                ),
+                &[ex],
+            ));
         }
-        let links = ex.json().and_then(|j| j.get("links")).cloned().unwrap_or(Value::Null);
+        let links = ex
+            .json()
+            .and_then(|j| j.get("links"))
+            .cloned()
+            .unwrap_or(Value::Null);
         let next_link = links.get("next").and_then(Value::as_str);
         match (p.get("next_cursor").and_then(Value::as_str), next_link) {
             (Some(c), Some(l)) if param(&link_pairs(l).1, "cursor") == Some(c) => {}
             (None, None) => {}
             (c, l) => {
                 return Err(Fail::new(
-                    format!("{}: links.next ({}) must carry cursor=<next_cursor> ({})", label(ex), l.unwrap_or("null"), c.unwrap_or("null")),
+                    format!(
+                        "{}: links.next ({}) must carry cursor=<next_cursor> ({})",
+                        label(ex),
+                        l.unwrap_or("null"),
+                        c.unwrap_or("null")
+                    ),
                     &[ex],
                 ));
             }
         }
         walk::links_agree(ex).map_err(|m| Fail::new(format!("{}: {m}", label(ex)), &[ex]))?;
         if i == 0 && p.get("prev_cursor") != Some(&Value::Null) {
-            return Err(Fail::new(format!("{}: the first page's prev_cursor must be null: {p}", label(ex)), &[ex]));
+            return Err(Fail::new(
+                format!(
+                    "{}: the first page's prev_cursor must be null: {p}",
+                    label(ex)
+                ),
+                &[ex],
+            ));
         }
         n += 1;
     }
@@ -115,8 +144,14 @@ fn shape(_: &Dataset, spec: &QuerySpec, w: &Walk) -> CaseResult {
 fn no_totals(_: &Dataset, _: &QuerySpec, w: &Walk) -> CaseResult {
     for ex in &w.pages {
         let p = pagination(ex);
-        if let Some(k) = ["page", "total_count", "total_pages"].into_iter().find(|k| p.get(*k).is_some()) {
-            return Err(Fail::new(format!("{}: cursor pagination must not carry {k}: {p}", label(ex)), &[ex]));
+        if let Some(k) = ["page", "total_count", "total_pages"]
+            .into_iter()
+            .find(|k| p.get(*k).is_some())
+        {
+            return Err(Fail::new(
+                format!("{}: cursor pagination must not carry {k}: {p}", label(ex)),
+                &[ex],
+            ));
         }
     }
     Ok(w.pages.len())
@@ -134,7 +169,13 @@ fn has_more(_: &Dataset, _: &QuerySpec, w: &Walk) -> CaseResult {
         };
         if !ok {
             return Err(Fail::new(
-                format!("{}: page {} of {}: expected has_more {} (and next_cursor null on the last page), got {p}", label(ex), i + 1, last + 1, i != last),
+                format!(
+                    "{}: page {} of {}: expected has_more {} (and next_cursor null on the last page), got {p}",
+                    label(ex),
+                    i + 1,
+                    last + 1,
+                    i != last
+                ),
                 &[ex],
             ));
         }
@@ -229,18 +270,39 @@ async fn invalid(ctx: &Ctx) -> Outcome {
         Err(o) => return o,
     };
     let strat = prop_oneof![
-        select(vec!["!!notbase64".to_string(), "%%%".into(), "e30".into(), "AAAA".into()]).prop_map(BadCursor::Garbage),
-        (0u32..1000).prop_map(|n| BadCursor::RandomJson(format!("{{\"id\":\"uuid-{n}\",\"k\":[{n}]}}"))),
+        select(vec![
+            "!!notbase64".to_string(),
+            "%%%".into(),
+            "e30".into(),
+            "AAAA".into()
+        ])
+        .prop_map(BadCursor::Garbage),
+        (0u32..1000)
+            .prop_map(|n| BadCursor::RandomJson(format!("{{\"id\":\"uuid-{n}\",\"k\":[{n}]}}"))),
         (1usize..40).prop_map(BadCursor::Truncated),
         (0usize..40).prop_map(BadCursor::Flipped),
     ];
     grammar::property(ctx, ds, strat, |ctx, ds, bad| {
         async move {
-            let first = walk::get(ctx, &ds.collection, &[("cursor".into(), String::new()), ("per_page".into(), "1".into())]).await;
-            let real = pagination(&first).get("next_cursor").and_then(Value::as_str).unwrap_or("").to_string();
+            let first = walk::get(
+                ctx,
+                &ds.collection,
+                &[
+                    ("cursor".into(), String::new()),
+                    ("per_page".into(), "1".into()),
+                ],
+            )
+            .await;
+            let real = pagination(&first)
+                .get("next_cursor")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let cursor = match &bad {
                 BadCursor::Garbage(s) => s.clone(),
-                BadCursor::RandomJson(j) => base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(j),
+                BadCursor::RandomJson(j) => {
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(j)
+                }
                 BadCursor::Truncated(n) if *n < real.len() => real[..*n].to_string(),
                 BadCursor::Flipped(i) if *i < real.len() => {
                     let mut b = real.clone().into_bytes();
@@ -251,7 +313,14 @@ async fn invalid(ctx: &Ctx) -> Outcome {
             };
             let ex = walk::get(ctx, &ds.collection, &[("cursor".into(), cursor.clone())]).await;
             if ex.status() != Some(400) {
-                return Err(Fail::new(format!("{}: an invalid cursor ({bad}) must give 400, got {}", label(&ex), describe(&ex)), &[&first, &ex]));
+                return Err(Fail::new(
+                    format!(
+                        "{}: an invalid cursor ({bad}) must give 400, got {}",
+                        label(&ex),
+                        describe(&ex)
+                    ),
+                    &[&first, &ex],
+                ));
             }
             Ok(1)
         }
@@ -275,7 +344,13 @@ async fn per_page(ctx: &Ctx) -> Outcome {
         let got = pagination(&ex).get("per_page").cloned();
         f.check(
             ex.status() == Some(200) && got == Some(json!(want)),
-            || format!("{}: cursor mode per_page should be {want}, got {}", label(&ex), got.map(|g| g.to_string()).unwrap_or("missing".into())),
+            || {
+                format!(
+                    "{}: cursor mode per_page should be {want}, got {}",
+                    label(&ex),
+                    got.map(|g| g.to_string()).unwrap_or("missing".into())
+                )
+            },
             &[&ex],
         );
     }

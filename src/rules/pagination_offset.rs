@@ -34,9 +34,11 @@ pub const RULES: &[Rule] = &[
     Rule::property("pagination-offset.pagination-object-shape", &[], |c| {
         shape(c).boxed()
     }),
-    Rule::property("pagination-offset.with-count-false-nulls-totals", &[], |c| {
-        without_count(c).boxed()
-    }),
+    Rule::property(
+        "pagination-offset.with-count-false-nulls-totals",
+        &[],
+        |c| without_count(c).boxed(),
+    ),
     Rule::property(
         "pagination-offset.total-count-after-filters-and-search",
         &[],
@@ -89,7 +91,13 @@ async fn all_paginated(ctx: &Ctx) -> Outcome {
         let p = pagination(&ex);
         f.check(
             ex.status() == Some(200) && p.is_object() && is_int(p.get("per_page")),
-            || format!("{}: expected 200 with a pagination object, got {}", label(&ex), crate::run::dataset::describe(&ex)),
+            || {
+                format!(
+                    "{}: expected 200 with a pagination object, got {}",
+                    label(&ex),
+                    crate::run::dataset::describe(&ex)
+                )
+            },
             &[&ex],
         );
     }
@@ -98,7 +106,11 @@ async fn all_paginated(ctx: &Ctx) -> Outcome {
 
 async fn defaults(ctx: &Ctx) -> Outcome {
     let mut f = Findings::default();
-    for path in list_paths(ctx).await.into_iter().filter(|p| p.matches('/').count() <= 3) {
+    for path in list_paths(ctx)
+        .await
+        .into_iter()
+        .filter(|p| p.matches('/').count() <= 3)
+    {
         let ex = ctx.send(Req::get(path.clone()).token("full")).await;
         let p = pagination(&ex);
         let n = walk::rows(&ex).map(|r| r.len()).unwrap_or(usize::MAX);
@@ -156,7 +168,10 @@ async fn below_one(ctx: &Ctx) -> Outcome {
         Ok(d) => d,
         Err(o) => return o,
     };
-    let strat = (arb_page_below_one(), arb_list_query(&ds, None, 0..=1, 0..=1, false))
+    let strat = (
+        arb_page_below_one(),
+        arb_list_query(&ds, None, 0..=1, 0..=1, false),
+    )
         .prop_map(|(page, spec)| Below { page, spec });
     grammar::property(ctx, ds, strat, |ctx, ds, b| {
         async move {
@@ -182,8 +197,16 @@ async fn below_one(ctx: &Ctx) -> Outcome {
 }
 
 /// Checks one offset page's links against the page math and the `Link` header.
-pub fn check_offset_links(ex: &crate::client::Exchange, page: u64, total_pages: Option<u64>) -> Result<(), String> {
-    let links = ex.json().and_then(|j| j.get("links")).cloned().unwrap_or(Value::Null);
+pub fn check_offset_links(
+    ex: &crate::client::Exchange,
+    page: u64,
+    total_pages: Option<u64>,
+) -> Result<(), String> {
+    let links = ex
+        .json()
+        .and_then(|j| j.get("links"))
+        .cloned()
+        .unwrap_or(Value::Null);
     if !links.is_object() {
         return Err(format!("{}: no links object", label(ex)));
     }
@@ -193,7 +216,11 @@ pub fn check_offset_links(ex: &crate::client::Exchange, page: u64, total_pages: 
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => {
                 let (_, pairs) = link_pairs(s);
-                Ok(Some(param(&pairs, "page").and_then(|p| p.parse().ok()).unwrap_or(0)))
+                Ok(Some(
+                    param(&pairs, "page")
+                        .and_then(|p| p.parse().ok())
+                        .unwrap_or(0),
+                ))
             }
             Some(other) => Err(format!("links.{rel} is {other}")),
         }
@@ -205,8 +232,10 @@ pub fn check_offset_links(ex: &crate::client::Exchange, page: u64, total_pages: 
                 "{}: on page {page} of {} links.{rel} should point at {}, it points at {}",
                 label(ex),
                 total_pages.map(|t| t.to_string()).unwrap_or("?".into()),
-                want.map(|w| format!("page {w}")).unwrap_or("nothing (null)".into()),
-                got.map(|g| format!("page {g}")).unwrap_or("nothing (null)".into()),
+                want.map(|w| format!("page {w}"))
+                    .unwrap_or("nothing (null)".into()),
+                got.map(|g| format!("page {g}"))
+                    .unwrap_or("nothing (null)".into()),
             ));
         }
         Ok(())
@@ -219,7 +248,10 @@ pub fn check_offset_links(ex: &crate::client::Exchange, page: u64, total_pages: 
         if t == 0 {
             let got = page_of("last").map_err(|m| format!("{}: {m}", label(ex)))?;
             if got.is_some_and(|g| g != 1) {
-                return Err(format!("{}: with no rows links.last must be null or page 1", label(ex)));
+                return Err(format!(
+                    "{}: with no rows links.last must be null or page 1",
+                    label(ex)
+                ));
             }
         } else {
             expect("last", Some(t))?;
@@ -309,7 +341,10 @@ async fn totals(ctx: &Ctx) -> Outcome {
     let strat = arb_list_query(&ds, None, 0..=2, 0..=0, true);
     grammar::property(ctx, ds, strat, |ctx, ds, spec| {
         async move {
-            let ch = Checks { count: true, ..Checks::default() };
+            let ch = Checks {
+                count: true,
+                ..Checks::default()
+            };
             grammar::offset_judged(ctx, ds, &spec, ch).await
         }
         .boxed()
@@ -324,15 +359,25 @@ async fn empty(ctx: &Ctx) -> Outcome {
     };
     let mut f = Findings::default();
     if ds.resource.searchable.is_empty() {
-        return Outcome::skipped("the list operation documents no searchable fields, so the harness cannot ask for an empty result");
+        return Outcome::skipped(
+            "the list operation documents no searchable fields, so the harness cannot ask for an empty result",
+        );
     }
     let q = ctx.client().uuid();
     let ex = walk::get(ctx, &ds.collection, &[("q".into(), q)]).await;
     let body = ex.json().cloned().unwrap_or(Value::Null);
     let want = json!({"page": 1, "per_page": 100, "total_count": 0, "total_pages": 0});
     f.check(
-        ex.status() == Some(200) && body.get("data") == Some(&json!([])) && body.get("pagination") == Some(&want),
-        || format!("{}: expected data [] and pagination {want}, got {}", label(&ex), crate::run::dataset::describe(&ex)),
+        ex.status() == Some(200)
+            && body.get("data") == Some(&json!([]))
+            && body.get("pagination") == Some(&want),
+        || {
+            format!(
+                "{}: expected data [] and pagination {want}, got {}",
+                label(&ex),
+                crate::run::dataset::describe(&ex)
+            )
+        },
         &[&ex],
     );
     if ex.status() == Some(200) && body.get("links").is_none() {

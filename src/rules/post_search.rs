@@ -46,9 +46,19 @@ async fn setup(ctx: &Ctx) -> Result<(std::sync::Arc<Dataset>, String), Outcome> 
     Ok((ds, path))
 }
 
-async fn post(ctx: &Ctx, path: &str, body: Value, role: &str) -> std::sync::Arc<crate::client::Exchange> {
-    ctx.send(Req::new(reqwest::Method::POST, path).token(role).json(body).no_retry())
-        .await
+async fn post(
+    ctx: &Ctx,
+    path: &str,
+    body: Value,
+    role: &str,
+) -> std::sync::Arc<crate::client::Exchange> {
+    ctx.send(
+        Req::new(reqwest::Method::POST, path)
+            .token(role)
+            .json(body)
+            .no_retry(),
+    )
+    .await
 }
 
 async fn format(ctx: &Ctx) -> Outcome {
@@ -65,7 +75,14 @@ async fn format(ctx: &Ctx) -> Outcome {
             && j.get("data").is_some_and(Value::is_array)
             && j.get("pagination").is_some_and(Value::is_object)
             && j.get("links").is_some_and(Value::is_object),
-        || format!("{}: expected 200 with data, pagination and links like GET {}, got {}", label(&ex), ds.collection, describe(&ex)),
+        || {
+            format!(
+                "{}: expected 200 with data, pagination and links like GET {}, got {}",
+                label(&ex),
+                ds.collection,
+                describe(&ex)
+            )
+        },
         &[&ex],
     );
     f.outcome("")
@@ -76,7 +93,11 @@ async fn capabilities(ctx: &Ctx) -> Outcome {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let strat = (arb_list_query(&ds, None, 0..=2, 0..=3, !ds.resource.searchable.is_empty()), 1i64..=3, arb_bogus_name())
+    let strat = (
+        arb_list_query(&ds, None, 0..=2, 0..=3, !ds.resource.searchable.is_empty()),
+        1i64..=3,
+        arb_bogus_name(),
+    )
         .prop_map(|(mut spec, page, _bogus)| {
             spec.page = Some(page);
             spec
@@ -98,7 +119,11 @@ async fn capabilities(ctx: &Ctx) -> Outcome {
                         ia.len(),
                         if ia.len() == ib.len() { " " } else { "" },
                         ib.len(),
-                        if ia.len() == ib.len() && ia != ib { " (same rows, different order)" } else { "" }
+                        if ia.len() == ib.len() && ia != ib {
+                            " (same rows, different order)"
+                        } else {
+                            ""
+                        }
                     ),
                     &[&get, &post],
                 ));
@@ -109,9 +134,18 @@ async fn capabilities(ctx: &Ctx) -> Outcome {
     })
     .await;
     // An unknown filter field in the body gives 400, like the query string.
-    let ex = post(ctx, &path2, json!({"filter": {"zz_specgate_nope": {"eq": "x"}}}), "full").await;
+    let ex = post(
+        ctx,
+        &path2,
+        json!({"filter": {"zz_specgate_nope": {"eq": "x"}}}),
+        "full",
+    )
+    .await;
     if let Err(m) = grammar::rejects_naming(&ex, "zz_specgate_nope") {
-        o.findings.push(super::Finding { message: m, exchanges: vec![ex.seq] });
+        o.findings.push(super::Finding {
+            message: m,
+            exchanges: vec![ex.seq],
+        });
         o.status = super::Status::Failed;
     }
     o.checked += 1;
@@ -129,14 +163,26 @@ async fn read_only(ctx: &Ctx) -> Outcome {
     let ex = post(ctx, &path, json!({"per_page": 1}), "read_only").await;
     f.check(
         ex.status() == Some(200),
-        || format!("{}: a read-only token must be allowed to search (C31), got {}", label(&ex), describe(&ex)),
+        || {
+            format!(
+                "{}: a read-only token must be allowed to search (C31), got {}",
+                label(&ex),
+                describe(&ex)
+            )
+        },
         &[&ex],
     );
     let _ = post(ctx, &path, json!({"q": "zorblax"}), "full").await;
     let after = walk::get(ctx, &ds.collection, &[("per_page".into(), "1".into())]).await;
     f.check(
         count(&before) == count(&after) && count(&before).is_some(),
-        || format!("searching changed the collection: total_count {} before, {} after", count(&before).unwrap_or_default(), count(&after).unwrap_or_default()),
+        || {
+            format!(
+                "searching changed the collection: total_count {} before, {} after",
+                count(&before).unwrap_or_default(),
+                count(&after).unwrap_or_default()
+            )
+        },
         &[&before, &after],
     );
     f.outcome("")
@@ -151,7 +197,8 @@ async fn no_key(ctx: &Ctx) -> Outcome {
     let a = post(ctx, &path, body.clone(), "full").await;
     let b = post(ctx, &path, body, "full").await;
     let mut f = Findings::default();
-    let ids = |ex: &std::sync::Arc<crate::client::Exchange>| walk::rows(ex).map(|r| walk::ids(&r)).ok();
+    let ids =
+        |ex: &std::sync::Arc<crate::client::Exchange>| walk::rows(ex).map(|r| walk::ids(&r)).ok();
     f.check(
         a.status() == Some(200) && b.status() == Some(200) && ids(&a) == ids(&b),
         || format!("{}: the same search twice without Idempotency-Key should give the same 200 result; got {} then {}", label(&b), a.status().unwrap_or(0), b.status().unwrap_or(0)),

@@ -17,15 +17,21 @@ pub const RULES: &[Rule] = &[
     Rule::property("search.q-filters-collection", &[], |c| words(c, 1).boxed()),
     Rule::property("search.case-insensitive", &[], |c| case(c).boxed()),
     Rule::property("search.multiple-words-anded", &[], |c| words(c, 2).boxed()),
-    Rule::property("search.total-count-reflects-search", &[], |c| totals(c).boxed()),
-    Rule::property("search.composes-with-filters", &[], |c| with_filters(c).boxed()),
+    Rule::property("search.total-count-reflects-search", &[], |c| {
+        totals(c).boxed()
+    }),
+    Rule::property("search.composes-with-filters", &[], |c| {
+        with_filters(c).boxed()
+    }),
     Rule::probe("search.blank-q-ignored", &[], |c| blank(c).boxed()),
     Rule::static_rule("search.searchable-fields-documented", documented),
 ];
 
 fn spec_strategy(min_words: usize) -> impl Strategy<Value = QuerySpec> {
     (arb_search(), arb_per_page())
-        .prop_filter("enough words", move |(q, _)| q.split_whitespace().count() >= min_words)
+        .prop_filter("enough words", move |(q, _)| {
+            q.split_whitespace().count() >= min_words
+        })
         .prop_map(|(q, per_page)| QuerySpec {
             q: Some(q),
             per_page: Some(per_page),
@@ -73,8 +79,8 @@ async fn with_filters(ctx: &Ctx) -> Outcome {
         Ok(d) => d,
         Err(o) => return o,
     };
-    let strat = (arb_list_query(&ds, None, 1..=2, 0..=0, false), arb_search())
-        .prop_map(|(mut spec, q)| {
+    let strat =
+        (arb_list_query(&ds, None, 1..=2, 0..=0, false), arb_search()).prop_map(|(mut spec, q)| {
             spec.q = Some(q);
             spec
         });
@@ -131,7 +137,12 @@ async fn blank(ctx: &Ctx) -> Outcome {
     let total = pagination(&base).get("total_count").cloned();
     let mut f = Findings::default();
     for q in ["", "  ", "\t"] {
-        let ex = walk::get(ctx, &ds.collection, &[("q".into(), q.into()), ("per_page".into(), "1".into())]).await;
+        let ex = walk::get(
+            ctx,
+            &ds.collection,
+            &[("q".into(), q.into()), ("per_page".into(), "1".into())],
+        )
+        .await;
         let got = pagination(&ex).get("total_count").cloned();
         f.check(
             ex.status() == Some(200) && got == total,
@@ -150,17 +161,27 @@ fn documented(model: &ApiModel) -> Outcome {
         let Some(q) = op.param("q", "query") else {
             continue;
         };
-        let r = model.resources.iter().find(|r| r.collection_path.as_deref() == Some(op.full_path.as_str())
-            || r.nested.iter().any(|(_, p)| *p == op.full_path));
+        let r = model.resources.iter().find(|r| {
+            r.collection_path.as_deref() == Some(op.full_path.as_str())
+                || r.nested.iter().any(|(_, p)| *p == op.full_path)
+        });
         let named = op.extensions.get("x-searchable").is_some()
-            || q.schema.as_ref().is_some_and(|s| s.get("x-searchable").is_some())
+            || q.schema
+                .as_ref()
+                .is_some_and(|s| s.get("x-searchable").is_some())
             || q.description.as_deref().is_some_and(|d| {
-                r.is_some_and(|r| !r.searchable.is_empty() && r.searchable.iter().all(|s| d.contains(s.as_str())))
-                    || d.to_lowercase().contains("search over")
+                r.is_some_and(|r| {
+                    !r.searchable.is_empty() && r.searchable.iter().all(|s| d.contains(s.as_str()))
+                }) || d.to_lowercase().contains("search over")
             });
         f.check(
             named,
-            || format!("{} {} ({}): the q parameter does not name the searchable fields", op.method, op.path, q.pointer),
+            || {
+                format!(
+                    "{} {} ({}): the q parameter does not name the searchable fields",
+                    op.method, op.path, q.pointer
+                )
+            },
             &[],
         );
     }

@@ -16,14 +16,22 @@ use crate::run::walk::{self, label};
 use crate::spec::ApiModel;
 
 pub const RULES: &[Rule] = &[
-    Rule::property("sorting.ascending-and-descending", &[], |c| both_ways(c).boxed()),
-    Rule::property("sorting.compound-sort", &[], |c| compound(c).boxed()),
-    Rule::property("sorting.invalid-field-400-names-field", &[], |c| invalid(c).boxed()),
-    Rule::probe("sorting.default-newest-first", &[], |c| default_order(c).boxed()),
-    Rule::property("sorting.max-three-fields", &[], |c| max_three(c).boxed()),
-    Rule::property("sorting.composes-with-filters-search-pagination", &[], |c| {
-        composes(c).boxed()
+    Rule::property("sorting.ascending-and-descending", &[], |c| {
+        both_ways(c).boxed()
     }),
+    Rule::property("sorting.compound-sort", &[], |c| compound(c).boxed()),
+    Rule::property("sorting.invalid-field-400-names-field", &[], |c| {
+        invalid(c).boxed()
+    }),
+    Rule::probe("sorting.default-newest-first", &[], |c| {
+        default_order(c).boxed()
+    }),
+    Rule::property("sorting.max-three-fields", &[], |c| max_three(c).boxed()),
+    Rule::property(
+        "sorting.composes-with-filters-search-pagination",
+        &[],
+        |c| composes(c).boxed(),
+    ),
     Rule::property("sorting.cursor-includes-sort", &[], |c| cursor(c).boxed()),
     Rule::static_rule("sorting.sortable-fields-documented", documented),
     Rule::probe("sorting.jsonb-not-sortable", &[], |c| jsonb(c).boxed()),
@@ -44,7 +52,11 @@ struct OneField {
 
 impl std::fmt::Display for OneField {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "sort={0} and sort=-{0}, per_page={1}", self.field, self.per_page)
+        write!(
+            f,
+            "sort={0} and sort=-{0}, per_page={1}",
+            self.field, self.per_page
+        )
     }
 }
 
@@ -68,7 +80,10 @@ async fn both_ways(ctx: &Ctx) -> Outcome {
             let mut n = 0;
             for desc in [false, true] {
                 let spec = QuerySpec {
-                    sort: vec![SortKey { field: one.field.clone(), desc }],
+                    sort: vec![SortKey {
+                        field: one.field.clone(),
+                        desc,
+                    }],
                     per_page: Some(one.per_page),
                     scoped: ds.scope.is_some(),
                     ..QuerySpec::default()
@@ -171,7 +186,8 @@ async fn invalid(ctx: &Ctx) -> Outcome {
         Ok(d) => d,
         Err(o) => return o,
     };
-    let strat = (arb_bogus_name(), any::<bool>()).prop_map(|(n, desc)| if desc { format!("-{n}") } else { n });
+    let strat = (arb_bogus_name(), any::<bool>())
+        .prop_map(|(n, desc)| if desc { format!("-{n}") } else { n });
     grammar::property(ctx, ds, strat, |ctx, ds, name| {
         async move {
             let ex = walk::get(ctx, &ds.collection, &[("sort".into(), name.clone())]).await;
@@ -199,7 +215,10 @@ async fn default_order(ctx: &Ctx) -> Outcome {
         Err(f) => Outcome::failed(f.message, f.exchanges.iter().map(|e| e.seq).collect()),
     };
     if ds.sem.default_sort != "-inserted_at" {
-        o = o.note(format!("the document declares the default sort {} (x-sort-default)", ds.sem.default_sort));
+        o = o.note(format!(
+            "the document declares the default sort {} (x-sort-default)",
+            ds.sem.default_sort
+        ));
     }
     o
 }
@@ -209,7 +228,15 @@ struct Four(Vec<SortKey>);
 
 impl std::fmt::Display for Four {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "sort={}", self.0.iter().map(SortKey::spec).collect::<Vec<_>>().join(","))
+        write!(
+            f,
+            "sort={}",
+            self.0
+                .iter()
+                .map(SortKey::spec)
+                .collect::<Vec<_>>()
+                .join(",")
+        )
     }
 }
 
@@ -219,24 +246,50 @@ async fn max_three(ctx: &Ctx) -> Outcome {
         Err(o) => return o,
     };
     if ds.resource.sortable.len() < 4 {
-        return Outcome::skipped("fewer than 4 sortable fields are documented, so a 4-field sort cannot be built from valid names");
+        return Outcome::skipped(
+            "fewer than 4 sortable fields are documented, so a 4-field sort cannot be built from valid names",
+        );
     }
     let strat = arb_sort(&ds, 4..=4).prop_map(Four);
     let warned = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
     let o = grammar::property(ctx, ds, strat, |ctx, ds, four| {
         async move {
-            let spec = |keys: &[SortKey]| keys.iter().map(SortKey::spec).collect::<Vec<_>>().join(",");
-            let three = walk::get(ctx, &ds.collection, &[("sort".into(), spec(&four.0[..3])), ("per_page".into(), "1".into())]).await;
+            let spec =
+                |keys: &[SortKey]| keys.iter().map(SortKey::spec).collect::<Vec<_>>().join(",");
+            let three = walk::get(
+                ctx,
+                &ds.collection,
+                &[
+                    ("sort".into(), spec(&four.0[..3])),
+                    ("per_page".into(), "1".into()),
+                ],
+            )
+            .await;
             if three.status() != Some(200) {
-                return Err(Fail::new(format!("{}: 3 valid sort fields must be accepted", label(&three)), &[&three]));
+                return Err(Fail::new(
+                    format!("{}: 3 valid sort fields must be accepted", label(&three)),
+                    &[&three],
+                ));
             }
-            let ex = walk::get(ctx, &ds.collection, &[("sort".into(), spec(&four.0)), ("per_page".into(), "1".into())]).await;
+            let ex = walk::get(
+                ctx,
+                &ds.collection,
+                &[
+                    ("sort".into(), spec(&four.0)),
+                    ("per_page".into(), "1".into()),
+                ],
+            )
+            .await;
             match ex.status() {
                 Some(400) => Ok(2),
                 // C29: a silently truncated 2xx is a warning, not a failure.
                 Some(s) if s < 300 => Ok(1),
                 _ => Err(Fail::new(
-                    format!("{}: a 4th sort field must give 400, got {}", label(&ex), crate::run::dataset::describe(&ex)),
+                    format!(
+                        "{}: a 4th sort field must give 400, got {}",
+                        label(&ex),
+                        crate::run::dataset::describe(&ex)
+                    ),
                     &[&ex],
                 )),
             }
@@ -255,8 +308,13 @@ fn documented(model: &ApiModel) -> Outcome {
             || op.param("sort", "query").is_some_and(|p| {
                 p.schema.as_ref().is_some_and(|s| {
                     let items = s.get("items").unwrap_or(s);
-                    items.get("enum").is_some() || items.get("pattern").is_some() || items.get("$ref").is_some()
-                }) || p.description.as_deref().is_some_and(|d| d.to_lowercase().contains("sortable"))
+                    items.get("enum").is_some()
+                        || items.get("pattern").is_some()
+                        || items.get("$ref").is_some()
+                }) || p
+                    .description
+                    .as_deref()
+                    .is_some_and(|d| d.to_lowercase().contains("sortable"))
             });
         f.checked += 1;
         if !declared {
@@ -288,7 +346,13 @@ async fn jsonb(ctx: &Ctx) -> Outcome {
         let ex = walk::get(ctx, &ds.collection, &[("sort".into(), field.clone())]).await;
         f.check(
             ex.status() == Some(400),
-            || format!("{}: sorting on the JSONB field {field} must give 400, got {}", label(&ex), crate::run::dataset::describe(&ex)),
+            || {
+                format!(
+                    "{}: sorting on the JSONB field {field} must give 400, got {}",
+                    label(&ex),
+                    crate::run::dataset::describe(&ex)
+                )
+            },
             &[&ex],
         );
     }

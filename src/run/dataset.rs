@@ -52,6 +52,8 @@ pub struct Dataset {
     /// The records as the list returns them, in creation order.
     pub rows: Vec<Value>,
     pub ids: BTreeSet<String>,
+    /// Returned rows the run did not create that soundness checks judged (for notes).
+    pub foreign_judged: std::sync::atomic::AtomicUsize,
 }
 
 impl Dataset {
@@ -168,7 +170,11 @@ fn resolved<'a>(model: &'a ApiModel, r: &SchemaRef) -> Option<(&'a str, &'a Valu
 }
 
 /// Properties of an object schema (allOf merged), resolved, with the required set.
-fn properties(model: &ApiModel, file: &str, s: &Value) -> (Vec<(String, String, Value)>, Vec<String>) {
+fn properties(
+    model: &ApiModel,
+    file: &str,
+    s: &Value,
+) -> (Vec<(String, String, Value)>, Vec<String>) {
     let mut props = vec![];
     let mut required = vec![];
     let mut stack = vec![(file.to_string(), s.clone())];
@@ -180,12 +186,22 @@ fn properties(model: &ApiModel, file: &str, s: &Value) -> (Vec<(String, String, 
                 }
             }
         }
-        for r in s.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for r in s
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(r) = r.as_str() {
                 required.push(r.to_string());
             }
         }
-        for part in s.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+        for part in s
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some((pf, pv)) = model.doc.resolve(&f, part) {
                 stack.push((pf.to_string(), pv.clone()));
             }
@@ -198,7 +214,11 @@ fn first_type(s: &Value) -> (String, bool) {
     let (types, nullable): (Vec<String>, bool) = match s.get("type") {
         Some(Value::String(t)) => (vec![t.clone()], false),
         Some(Value::Array(a)) => {
-            let t: Vec<String> = a.iter().filter_map(Value::as_str).map(str::to_string).collect();
+            let t: Vec<String> = a
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
             let n = t.iter().any(|x| x == "null");
             (t, n)
         }
@@ -322,21 +342,17 @@ fn value_for(
                 let d = ["2026-01-01", "2026-06-15"][i % 2];
                 Some(json!(d))
             }
-            "email" => Some(json!(format!(
-                "u{}@{}.com",
-                i % 5,
-                variant("example", i)
-            ))),
+            "email" => Some(json!(format!("u{}@{}.com", i % 5, variant("example", i)))),
             "uri" => Some(json!(format!("https://example.com/{}", i % 3))),
             "uuid" => None,
             _ if s.get("pattern").is_some() => example.filter(|_| !required || i % 2 == 0),
-            _ if name == "description" || name.contains("desc") || name == "notes" => Some(json!(
-                format!(
+            _ if name == "description" || name.contains("desc") || name == "notes" => {
+                Some(json!(format!(
                     "{} {}",
                     variant(SEARCH_WORDS[(i + 1) % SEARCH_WORDS.len()], i),
                     SEARCH_WORDS[(i + 3) % SEARCH_WORDS.len()]
-                )
-            )),
+                )))
+            }
             _ if required => Some(json!((env.unique)(name))),
             _ => None,
         },
@@ -399,9 +415,14 @@ async fn seed(ctx: &Ctx, resource: &str, n: usize, depth: usize) -> Result<Datas
         .clone();
     let schema = request_schema(op)
         .ok_or_else(|| format!("POST {resource} documents no application/json body"))?;
-    let label = label_field(model, &schema)
-        .ok_or_else(|| format!("the create body of {resource} has no required string field to label records with"))?;
-    let token = format!("{}{}", ctx.shared.marker, &resource[..resource.len().min(2)]);
+    let label = label_field(model, &schema).ok_or_else(|| {
+        format!("the create body of {resource} has no required string field to label records with")
+    })?;
+    let token = format!(
+        "{}{}",
+        ctx.shared.marker,
+        &resource[..resource.len().min(2)]
+    );
     let (file, s) = resolved(model, &schema).ok_or("unresolvable create schema")?;
     let (file, s) = (file.to_string(), s.clone());
     let (props, required) = properties(model, &file, &s);
@@ -484,8 +505,7 @@ async fn seed(ctx: &Ctx, resource: &str, n: usize, depth: usize) -> Result<Datas
                         .and_then(|d| d.get("id"))
                         .or_else(|| entry.get("id"))
                         .and_then(Value::as_str);
-                    if let (Some(id), Some(slot)) =
-                        (id, created.get_mut(chunk_no * max.max(1) + j))
+                    if let (Some(id), Some(slot)) = (id, created.get_mut(chunk_no * max.max(1) + j))
                     {
                         ctx.remember_created(&collection, id);
                         *slot = Some(id.to_string());
@@ -538,7 +558,12 @@ async fn seed(ctx: &Ctx, resource: &str, n: usize, depth: usize) -> Result<Datas
             Some(d) if ex.status() == Some(200) => {
                 by_id.insert(id.clone(), d.clone());
             }
-            _ => return Err(format!("could not read back seeded {item}: {}", describe(&ex))),
+            _ => {
+                return Err(format!(
+                    "could not read back seeded {item}: {}",
+                    describe(&ex)
+                ));
+            }
         }
     }
     let rows: Vec<Value> = order.iter().filter_map(|id| by_id.remove(id)).collect();
@@ -553,13 +578,18 @@ async fn seed(ctx: &Ctx, resource: &str, n: usize, depth: usize) -> Result<Datas
         scope,
         rows,
         ids,
+        foreign_judged: Default::default(),
     })
 }
 
 /// `status body…` of an exchange, for harness errors.
 pub fn describe(ex: &Exchange) -> String {
     match (&ex.response, &ex.error) {
-        (Some(r), _) => format!("{} {}", r.status, r.body.chars().take(300).collect::<String>()),
+        (Some(r), _) => format!(
+            "{} {}",
+            r.status,
+            r.body.chars().take(300).collect::<String>()
+        ),
         (None, Some(e)) => format!("no response ({e})"),
         _ => "no response".into(),
     }

@@ -172,10 +172,7 @@ pub fn link_pairs(link: &str) -> (String, Vec<(String, String)>) {
 }
 
 pub fn param<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.as_str())
+    pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
 }
 
 /// The `Link` header as rel → target (targets may contain commas).

@@ -79,7 +79,10 @@ mod tests {
 
     #[test]
     fn every_named_switch_maps_to_a_flag() {
-        assert_eq!(QueryFaults::from_switches(|_| false), QueryFaults::default());
+        assert_eq!(
+            QueryFaults::from_switches(|_| false),
+            QueryFaults::default()
+        );
         for name in QUERY_FAULTS {
             assert_ne!(
                 QueryFaults::from_switches(|n| n == *name),

@@ -290,8 +290,8 @@ fn fetch_by(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::query::QueryFaults;
     use crate::model::{CATEGORIES, COMMENTS, ITEMS};
+    use crate::query::QueryFaults;
     use crate::query::testutil::*;
     use serde_json::json;
 
@@ -437,7 +437,8 @@ mod tests {
                 .unwrap()
                 .unwrap(),
         ];
-        let included = resolve(&conn, "elsewhere", &mut data, &inc, QueryFaults::default()).unwrap();
+        let included =
+            resolve(&conn, "elsewhere", &mut data, &inc, QueryFaults::default()).unwrap();
         assert!(included.is_empty());
         assert_eq!(data[0]["relationships"], json!({"item": null}));
     }

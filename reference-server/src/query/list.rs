@@ -171,7 +171,10 @@ fn offset_page(
     };
     let probe = if q.with_count { 0 } else { 1 };
     let offset = (page as i64 - 1).saturating_mul(per_page);
-    let mut rows = select(conn, ctx.res, q.faults,
+    let mut rows = select(
+        conn,
+        ctx.res,
+        q.faults,
         &q.sort,
         filter,
         None,
@@ -238,7 +241,9 @@ fn cursor_page(
     };
     let (rows, has_more, next, prev) = match cursor {
         None => {
-            let mut rows = select(conn, ctx.res, q.faults, &q.sort, filter, None, false, limit, 0)?;
+            let mut rows = select(
+                conn, ctx.res, q.faults, &q.sort, filter, None, false, limit, 0,
+            )?;
             let has_more = rows.len() > per_page;
             rows.truncate(per_page);
             let next = if has_more {
@@ -250,7 +255,10 @@ fn cursor_page(
         }
         Some(c) if c.direction == Direction::Next => {
             let after = sql::keyset_with(&q.sort, &c.values, &c.id, false, q.faults);
-            let mut rows = select(conn, ctx.res, q.faults,
+            let mut rows = select(
+                conn,
+                ctx.res,
+                q.faults,
                 &q.sort,
                 filter,
                 Some(&after),
@@ -270,7 +278,10 @@ fn cursor_page(
         }
         Some(c) => {
             let before = sql::keyset_with(&q.sort, &c.values, &c.id, true, q.faults);
-            let mut rows = select(conn, ctx.res, q.faults,
+            let mut rows = select(
+                conn,
+                ctx.res,
+                q.faults,
                 &q.sort,
                 filter,
                 Some(&before),
@@ -289,7 +300,18 @@ fn cursor_page(
             let has_more = match rows.last() {
                 Some(last) => {
                     let after = sql::keyset_with(&q.sort, &last.keys, &last.id, false, q.faults);
-                    !select(conn, ctx.res, q.faults, &q.sort, filter, Some(&after), false, 1, 0)?.is_empty()
+                    !select(
+                        conn,
+                        ctx.res,
+                        q.faults,
+                        &q.sort,
+                        filter,
+                        Some(&after),
+                        false,
+                        1,
+                        0,
+                    )?
+                    .is_empty()
                 }
                 None => false,
             };

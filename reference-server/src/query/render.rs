@@ -244,7 +244,13 @@ pub(crate) fn render_entries(
     let included = if includes.is_empty() {
         None
     } else {
-        Some(include::resolve(conn, workspace_id, data, includes, faults)?)
+        Some(include::resolve(
+            conn,
+            workspace_id,
+            data,
+            includes,
+            faults,
+        )?)
     };
     for entry in data.iter_mut() {
         fields.apply(res.name, entry);
