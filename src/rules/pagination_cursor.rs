@@ -38,7 +38,7 @@ pub const RULES: &[Rule] = &[
         |c| invalid(c).boxed(),
     ),
     Rule::property("pagination-cursor.opaque-base64", &[], |c| {
-        walk_rule(c, base64_shape).boxed()
+        opaque(c).boxed()
     }),
     Rule::probe("pagination-cursor.per-page-default-100-max-500", &[], |c| {
         per_page(c).boxed()
@@ -193,18 +193,50 @@ fn decodes(s: &str) -> bool {
     engines.iter().any(|e| e.decode(s).is_ok())
 }
 
+/// Cursors are opaque strings; that they decode as base64 is only a warning (C22), so a
+/// non-base64 string passes here and a cursor that is not a non-empty string fails.
 fn base64_shape(_: &Dataset, _: &QuerySpec, w: &Walk) -> CaseResult {
     let mut n = 0;
     for ex in &w.pages {
-        if let Some(c) = pagination(ex).get("next_cursor").and_then(Value::as_str) {
-            n += 1;
-            if !decodes(c) {
-                // C22: the shape check is a warning only; the walk itself is judged elsewhere.
-                return Ok(n);
+        match pagination(ex).get("next_cursor") {
+            Some(Value::Null) => {}
+            Some(Value::String(c)) if !c.is_empty() => n += 1,
+            other => {
+                return Err(Fail::new(
+                    format!(
+                        "{}: next_cursor must be null or an opaque non-empty string, got {}",
+                        label(ex),
+                        other.map(|v| v.to_string()).unwrap_or("nothing".into())
+                    ),
+                    &[ex],
+                ));
             }
         }
     }
     Ok(n)
+}
+
+async fn opaque(ctx: &Ctx) -> Outcome {
+    let mut o = walk_rule(ctx, base64_shape).await;
+    if let Ok(ds) = primary(ctx).await {
+        let ex = walk::get(
+            ctx,
+            &ds.collection,
+            &[
+                ("cursor".into(), String::new()),
+                ("per_page".into(), "1".into()),
+            ],
+        )
+        .await;
+        if let Some(c) = pagination(&ex).get("next_cursor").and_then(Value::as_str) {
+            if !decodes(c) {
+                o.notes.push(format!(
+                    "C22 (warning): next_cursor {c} does not decode as base64 or base64url"
+                ));
+            }
+        }
+    }
+    o
 }
 
 async fn gaps(ctx: &Ctx) -> Outcome {

@@ -251,7 +251,6 @@ async fn max_three(ctx: &Ctx) -> Outcome {
         );
     }
     let strat = arb_sort(&ds, 4..=4).prop_map(Four);
-    let warned = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
     let o = grammar::property(ctx, ds, strat, |ctx, ds, four| {
         async move {
             let spec =
@@ -297,7 +296,6 @@ async fn max_three(ctx: &Ctx) -> Outcome {
         .boxed()
     })
     .await;
-    drop(warned);
     o.note("C29: 4 sort fields are expected to give 400; a 2xx would only be a warning")
 }
 
