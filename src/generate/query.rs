@@ -314,7 +314,15 @@ pub fn arb_filters(
     ops: Option<&[&str]>,
     range: std::ops::RangeInclusive<usize>,
 ) -> SBoxedStrategy<Vec<FilterSpec>> {
-    proptest::collection::vec(arb_filter(ds, ops), range).sboxed()
+    // One filter per (field, operator): a JSON search body cannot carry two.
+    proptest::collection::vec(arb_filter(ds, ops), range)
+        .prop_map(|fs| {
+            let mut seen = std::collections::BTreeSet::new();
+            fs.into_iter()
+                .filter(|f| seen.insert((f.field.clone(), f.op_name().to_string())))
+                .collect()
+        })
+        .sboxed()
 }
 
 /// Sort specs of `range` distinct sortable fields with random directions.

@@ -264,7 +264,12 @@ async fn gaps(ctx: &Ctx) -> Outcome {
                         ci.len(),
                         oi.len(),
                         label(&c.pages[0]),
-                        if missing.is_empty() { " in order".to_string() } else { format!(": the cursor walk skipped {}", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")) }
+                        if missing.is_empty() { " in order".to_string() } else { format!(
+                                ": the cursor walk skipped {} row(s): {}{}",
+                                missing.len(),
+                                missing.iter().take(5).map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                                if missing.len() > 5 { ", …" } else { "" }
+                            ) }
                     ),
                     &c.refs(),
                 ));

@@ -286,7 +286,6 @@ fn query_faults(st: &SharedState) -> query::QueryFaults {
     query::QueryFaults::from_switches(|name| st.fault(name))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn single_response(
     conn: &Connection,
     res: &'static ResourceDef,

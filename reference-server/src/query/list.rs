@@ -647,13 +647,13 @@ mod tests {
                     "id": a, "name": "a",
                     "inserted_at": "2026-01-02T00:00:00.000000Z", "updated_at": "2026-01-02T00:00:00.000000Z",
                     "relationships": {"category": {"type": "category", "id": cat}, "comments": [{"type": "comment", "id": cm}]},
-                    "links": {"self": format!("/api/v1/items/{a}"), "comments": format!("/api/v1/items/{a}/comments")}
+                    "links": {"self": format!("/api/v1/items/{a}"), "comments": format!("/api/v1/items/{a}/comments"), "category": format!("/api/v1/categories/{cat}")}
                 },
                 {
                     "id": b, "name": "b",
                     "inserted_at": "2026-01-03T00:00:00.000000Z", "updated_at": "2026-01-03T00:00:00.000000Z",
                     "relationships": {"category": {"type": "category", "id": cat}, "comments": []},
-                    "links": {"self": format!("/api/v1/items/{b}"), "comments": format!("/api/v1/items/{b}/comments")}
+                    "links": {"self": format!("/api/v1/items/{b}"), "comments": format!("/api/v1/items/{b}/comments"), "category": format!("/api/v1/categories/{cat}")}
                 }
             ])
         );

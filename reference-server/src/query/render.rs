@@ -310,7 +310,11 @@ mod tests {
         assert_eq!(row["deleted_at"], Value::Null);
         assert_eq!(
             row["links"],
-            json!({"self": format!("/api/v1/items/{id}"), "comments": format!("/api/v1/items/{id}/comments")})
+            json!({
+                "self": format!("/api/v1/items/{id}"),
+                "comments": format!("/api/v1/items/{id}/comments"),
+                "category": format!("/api/v1/categories/{cat}")
+            })
         );
         assert!(!row.contains_key("version") && !row.contains_key("workspace_id"));
     }
