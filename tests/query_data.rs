@@ -176,3 +176,57 @@ async fn seeded_records_are_removed_after_a_passing_and_a_failing_run() {
         server.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn ctrl_c_removes_the_seeded_records_before_exiting() {
+    let (server, seed) = start_reference(&[]).await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let config = dir.path().join("specgate.toml");
+    std::fs::write(&config, seed.to_specgate_toml(Some(&server.base_url))).expect("config written");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_specgate"))
+        .args([
+            "check",
+            "--seed",
+            "42",
+            "--cases",
+            "100000",
+            "--rules",
+            "filtering.multiple-filters-anded",
+        ])
+        .arg("--config")
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("specgate starts");
+    // Wait until the run has seeded its records, then interrupt it mid-property.
+    let mut seeded = 0;
+    for _ in 0..400 {
+        seeded = live_marker_rows(&server, &seed).await;
+        if seeded >= 20 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(seeded >= 20, "the run never seeded its records ({seeded})");
+    let pid = child.id().expect("running").to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .expect("kill runs");
+    assert!(killed.success());
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("specgate exits after Ctrl-C")
+        .expect("exit status");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(
+        live_marker_rows(&server, &seed).await,
+        0,
+        "seeded rows left behind after Ctrl-C"
+    );
+    server.shutdown().await;
+}
