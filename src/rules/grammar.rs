@@ -336,10 +336,35 @@ pub fn judge(ds: &Dataset, spec: &QuerySpec, w: &Walk, ch: Checks) -> Result<usi
     Ok(n)
 }
 
+/// Rows an unscoped walk may visit; beyond that (a large production table) the walk adds the
+/// run's scope filter. Judging stays correct: every own row carries the scope token, so
+/// soundness, completeness, order and counts hold on the scoped walk too.
+pub const UNSCOPED_WALK_MAX_ROWS: u64 = 1000;
+
+/// The pairs a walk of `spec` sends: `spec` itself, scoped when unscoped would be too large.
+pub async fn walk_pairs(ctx: &Ctx, ds: &Dataset, spec: &QuerySpec) -> Vec<(String, String)> {
+    if !spec.scoped && ds.scope.is_some() {
+        let mut probe = spec.pairs(ds);
+        probe.retain(|(k, _)| k != "per_page" && k != "page");
+        probe.push(("per_page".into(), "1".into()));
+        let ex = walk::get(ctx, &ds.collection, &probe).await;
+        let total = walk::pagination(&ex)
+            .get("total_count")
+            .and_then(serde_json::Value::as_u64);
+        if total.is_none_or(|t| t > UNSCOPED_WALK_MAX_ROWS) {
+            let mut scoped = spec.clone();
+            scoped.scoped = true;
+            return scoped.pairs(ds);
+        }
+    }
+    spec.pairs(ds)
+}
+
 /// Offset walk of `spec` over the dataset's collection.
 pub async fn offset(ctx: &Ctx, ds: &Dataset, spec: &QuerySpec) -> Result<Walk, Fail> {
     let per_page = spec.per_page.unwrap_or(100).clamp(1, 500) as usize;
-    walk::offset_walk(ctx, &ds.collection, &spec.pairs(ds), per_page).await
+    let pairs = walk_pairs(ctx, ds, spec).await;
+    walk::offset_walk(ctx, &ds.collection, &pairs, per_page).await
 }
 
 /// Walks `spec` with offset pagination and judges it.

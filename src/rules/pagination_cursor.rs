@@ -53,8 +53,8 @@ async fn setup(ctx: &Ctx) -> Result<std::sync::Arc<Dataset>, Outcome> {
     }
 }
 
-fn base_pairs(ds: &Dataset, spec: &QuerySpec) -> Vec<(String, String)> {
-    let mut p = spec.pairs(ds);
+async fn base_pairs(ctx: &Ctx, ds: &Dataset, spec: &QuerySpec) -> Vec<(String, String)> {
+    let mut p = grammar::walk_pairs(ctx, ds, spec).await;
     p.retain(|(k, _)| k != "page");
     p
 }
@@ -73,7 +73,8 @@ async fn walk_rule(ctx: &Ctx, check: WalkCheck) -> Outcome {
     let mut o = crate::run::property::run(ctx, strat, move |spec| {
         let (c, ds) = (c.clone(), ds.clone());
         async move {
-            let w = walk::cursor_walk(&c, &ds.collection, &base_pairs(&ds, &spec)).await?;
+            let w =
+                walk::cursor_walk(&c, &ds.collection, &base_pairs(&c, &ds, &spec).await).await?;
             check(&ds, &spec, &w)
         }
         .boxed()
@@ -248,7 +249,7 @@ async fn gaps(ctx: &Ctx) -> Outcome {
     let strat = arb_list_query(&ds, None, 0..=1, 1..=2, false);
     grammar::property(ctx, ds, strat, |ctx, ds, spec| {
         async move {
-            let c = walk::cursor_walk(ctx, &ds.collection, &base_pairs(ds, &spec)).await?;
+            let c = walk::cursor_walk(ctx, &ds.collection, &base_pairs(ctx, ds, &spec).await).await?;
             let o = grammar::offset(ctx, ds, &spec).await?;
             let (ci, oi) = (walk::ids(&c.rows), walk::ids(&o.rows));
             let mut seen = std::collections::BTreeSet::new();

@@ -165,7 +165,7 @@ async fn cursor(ctx: &Ctx) -> Outcome {
     let strat = arb_list_query(&ds, None, 0..=1, 1..=3, false);
     grammar::property(ctx, ds, strat, |ctx, ds, spec| {
         async move {
-            let mut pairs = spec.pairs(ds);
+            let mut pairs = grammar::walk_pairs(ctx, ds, &spec).await;
             pairs.retain(|(k, _)| k != "page");
             let w = walk::cursor_walk(ctx, &ds.collection, &pairs).await?;
             let ch = Checks {
