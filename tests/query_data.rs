@@ -183,7 +183,7 @@ async fn ctrl_c_removes_the_seeded_records_before_exiting() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let config = dir.path().join("specgate.toml");
     std::fs::write(&config, seed.to_specgate_toml(Some(&server.base_url))).expect("config written");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_specgate"))
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_specgate"))
         .args([
             "check",
             "--seed",
