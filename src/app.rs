@@ -153,6 +153,8 @@ pub async fn check(
             addr: ([127, 0, 0, 1], 0).into(),
             docs_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/reference-server")),
             faults: opts.reference_faults.iter().cloned().collect(),
+            // Throwaway in-memory server: its tokens die with the run, so mint them cheaply.
+            hash_cost: reference_server::auth::HashCost::Light,
             ..reference_server::Config::default()
         };
         let (server, seeded) = reference_server::start_seeded(rc)

@@ -26,9 +26,23 @@ fn unreachable_target_exits_3_quickly() {
     let dir = tmp();
     // Port 1 on loopback: connection refused at once.
     let started = Instant::now();
-    let (code, _, err) = specgate(&["check", "--spec", "x.yaml", "--base-url", "http://127.0.0.1:1", "--timeout", "5"], dir.path());
+    let (code, _, err) = specgate(
+        &[
+            "check",
+            "--spec",
+            "x.yaml",
+            "--base-url",
+            "http://127.0.0.1:1",
+            "--timeout",
+            "5",
+        ],
+        dir.path(),
+    );
     assert_eq!(code, 3, "stderr: {err}");
-    assert!(err.contains("failed to reach the target http://127.0.0.1:1"), "{err}");
+    assert!(
+        err.contains("failed to reach the target http://127.0.0.1:1"),
+        "{err}"
+    );
     assert!(started.elapsed() < Duration::from_secs(20));
     assert!(!err.contains("panicked"), "{err}");
 }
@@ -36,11 +50,19 @@ fn unreachable_target_exits_3_quickly() {
 #[test]
 fn bad_config_exits_2_naming_the_key() {
     let dir = tmp();
-    std::fs::write(dir.path().join("specgate.toml"), "base_url = \"http://127.0.0.1:1\"\nbase_ulr = 3\n").unwrap();
+    std::fs::write(
+        dir.path().join("specgate.toml"),
+        "base_url = \"http://127.0.0.1:1\"\nbase_ulr = 3\n",
+    )
+    .unwrap();
     let (code, _, err) = specgate(&["check", "--config", "specgate.toml"], dir.path());
     assert_eq!(code, 2, "stderr: {err}");
     assert!(err.contains("base_ulr"), "{err}");
-    std::fs::write(dir.path().join("roles.toml"), "[tokens.fulll]\ntoken = \"x\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("roles.toml"),
+        "[tokens.fulll]\ntoken = \"x\"\n",
+    )
+    .unwrap();
     let (code, _, err) = specgate(&["check", "--config", "roles.toml"], dir.path());
     assert_eq!(code, 2, "stderr: {err}");
     assert!(err.contains("tokens.fulll"), "{err}");
@@ -62,10 +84,17 @@ fn unreadable_spec_exits_2_naming_the_file() {
     let (code, _, err) = specgate(&["lint", "--spec", "nope.yaml"], dir.path());
     assert_eq!(code, 2, "stderr: {err}");
     assert!(err.contains("nope.yaml"), "{err}");
-    std::fs::write(dir.path().join("bad.yaml"), "openapi: 3.1.0\ninfo: [unclosed\n").unwrap();
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        "openapi: 3.1.0\ninfo: [unclosed\n",
+    )
+    .unwrap();
     let (code, _, err) = specgate(&["lint", "--spec", "bad.yaml"], dir.path());
     assert_eq!(code, 2, "stderr: {err}");
-    assert!(err.contains("bad.yaml") && err.contains("failed to parse"), "{err}");
+    assert!(
+        err.contains("bad.yaml") && err.contains("failed to parse"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -78,8 +107,18 @@ fn rules_json_lists_every_inventory_id() {
     let tsv = include_str!("../suites/http-api-v1/inventory.tsv");
     for line in tsv.lines().skip(1).filter(|l| !l.is_empty()) {
         let id = line.split('\t').next().unwrap();
-        let r = rules.iter().find(|r| r["id"] == id).unwrap_or_else(|| panic!("{id} missing"));
-        for key in ["level", "family", "section", "statement", "needs", "implemented"] {
+        let r = rules
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing"));
+        for key in [
+            "level",
+            "family",
+            "section",
+            "statement",
+            "needs",
+            "implemented",
+        ] {
             assert!(r.get(key).is_some(), "{id} lacks {key}");
         }
     }

@@ -27,9 +27,16 @@ pub struct AuthToken {
     pub is_admin: bool,
     pub rate_limit: u32,
     pub burst: u32,
+    /// Expiry (UTC, storage format), if the token has one.
+    pub expires_at: Option<String>,
 }
 
 impl AuthToken {
+    /// Has the token expired at `now` (storage-format timestamp)?
+    pub fn expired(&self, now: &str) -> bool {
+        self.expires_at.as_deref().is_some_and(|e| e <= now)
+    }
+
     /// True when the token may perform `action` ("read" or "write") on `resource`.
     pub fn allows(&self, resource: &str, action: &str) -> bool {
         self.scopes.iter().any(|s| {
@@ -52,13 +59,36 @@ pub fn generate_token(app: &str, env: &str) -> String {
     format!("{app}_{env}_{}", hex::encode(bytes))
 }
 
+/// argon2id cost of new token hashes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HashCost {
+    /// The argon2 crate's defaults (OWASP: m = 19 MiB, t = 2, p = 1).
+    #[default]
+    Standard,
+    /// m = 1 MiB, t = 1: for throwaway test servers that mint many tokens. Still argon2id;
+    /// verification reads the parameters from the stored hash either way.
+    Light,
+}
+
 pub fn hash_token(raw: &str) -> String {
+    hash_token_with(raw, HashCost::Standard)
+}
+
+pub fn hash_token_with(raw: &str, cost: HashCost) -> String {
+    let argon = match cost {
+        HashCost::Standard => Argon2::default(),
+        HashCost::Light => Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(1024, 1, 1, None).expect("valid argon2 params"),
+        ),
+    };
     let mut salt = [0u8; 16];
     rand::rngs::OsRng
         .try_fill_bytes(&mut salt)
         .expect("OS random source");
     let salt = SaltString::encode_b64(&salt).expect("16-byte salt");
-    Argon2::default()
+    argon
         .hash_password(raw.as_bytes(), &salt)
         .expect("argon2id hashing")
         .to_string()
@@ -147,7 +177,7 @@ pub fn candidates(
 ) -> rusqlite::Result<Vec<(AuthToken, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT t.id, t.name, t.token_prefix, t.workspace_id, w.slug, t.scopes, t.is_admin,
-                t.rate_limit, t.burst, t.token_hash
+                t.rate_limit, t.burst, t.token_hash, t.expires_at
          FROM tokens t JOIN workspaces w ON w.id = t.workspace_id
          WHERE t.token_prefix = ?1 AND t.revoked_at IS NULL
            AND (t.expires_at IS NULL OR t.expires_at > ?2)",
@@ -171,6 +201,7 @@ pub fn candidates(
                     .get::<_, Option<i64>>(8)?
                     .map(|v| v as u32)
                     .unwrap_or(default_burst),
+                expires_at: r.get(10)?,
             },
             r.get::<_, String>(9)?,
         ))
@@ -187,6 +218,7 @@ pub struct NewToken {
     pub rate_limit: Option<u32>,
     pub burst: Option<u32>,
     pub expires_at: Option<String>,
+    pub cost: HashCost,
 }
 
 /// Creates a token in `workspace_id`; returns (token id, raw token). The raw token is not
@@ -209,7 +241,7 @@ pub fn create_token(
             workspace_id,
             new.name,
             prefix_of(&raw),
-            hash_token(&raw),
+            hash_token_with(&raw, new.cost),
             serde_json::to_string(&new.scopes).unwrap_or_else(|_| "[]".into()),
             new.is_admin as i64,
             new.rate_limit.map(|v| v as i64),
@@ -237,6 +269,14 @@ pub fn token_workspace(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn light_hashes_are_argon2id_and_verify() {
+        let t = generate_token("ref", "test");
+        let h = hash_token_with(&t, HashCost::Light);
+        assert!(h.starts_with("$argon2id$") && h.contains("m=1024"), "{h}");
+        assert!(verify_hash(&t, &h));
+    }
 
     #[test]
     fn generated_tokens_have_the_guide_shape() {
@@ -269,6 +309,7 @@ mod tests {
             is_admin: false,
             rate_limit: 240,
             burst: 40,
+            expires_at: None,
         };
         assert!(t.allows("items", "read"));
         assert!(t.allows("items", "write"));

@@ -42,6 +42,8 @@ pub struct Config {
     pub faults: BTreeSet<String>,
     /// TLS certificate and key (PEM); plain HTTP when absent.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// argon2id cost of the tokens `seed` creates (tests use the light cost).
+    pub hash_cost: crate::auth::HashCost,
 }
 
 impl Default for Config {
@@ -69,6 +71,7 @@ impl Default for Config {
             token_env: "test".into(),
             faults: BTreeSet::new(),
             tls: None,
+            hash_cost: crate::auth::HashCost::Standard,
         }
     }
 }

@@ -239,7 +239,8 @@ pub async fn presign(
         errors.insert(k.clone(), json!(["unknown_field"]));
     }
     let s = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-    let filename = s("filename").filter(|f| !f.trim().is_empty() && f.len() <= 255);
+    // At most 255 characters (the document's maxLength), not bytes.
+    let filename = s("filename").filter(|f| !f.trim().is_empty() && f.chars().count() <= 255);
     if filename.is_none() {
         errors.insert("filename".into(), json!(["invalid_format"]));
     }

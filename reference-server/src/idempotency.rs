@@ -39,7 +39,14 @@ pub async fn idempotency(State(st): State<SharedState>, req: Request, next: Next
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
     {
-        Some(k) if !k.trim().is_empty() && k.len() <= MAX_KEY_LEN => k.to_string(),
+        // Printable ASCII only: a header value may also carry tabs, which a key must not.
+        Some(k)
+            if !k.trim().is_empty()
+                && k.len() <= MAX_KEY_LEN
+                && k.bytes().all(|b| (0x20..=0x7e).contains(&b)) =>
+        {
+            k.to_string()
+        }
         _ => {
             return Problem::bad_request(format!(
                 "Idempotency-Key must be 1-{MAX_KEY_LEN} visible characters."

@@ -301,10 +301,13 @@ async fn resolve_token(st: &SharedState, headers: &HeaderMap) -> Result<AuthToke
     if !auth::well_formed(raw) {
         return Err(unauthorized("The token is invalid, revoked or expired."));
     }
+    let now = crate::util::now();
     if let Some(t) = st.tokens.get(raw) {
+        if t.expired(&now) {
+            return Err(unauthorized("The token is invalid, revoked or expired."));
+        }
         return Ok(t);
     }
-    let now = crate::util::now();
     let candidates = {
         let conn = st.db.lock()?;
         auth::candidates(&conn, raw, &now, st.config.rate_limit, st.config.burst)?

@@ -112,7 +112,13 @@ impl RateLimiter {
         Some(Decision {
             allowed,
             limit,
-            remaining: minute.tokens.floor().max(0.0) as u32,
+            // A refused request has, for now, nothing left: report 0 even when it was the
+            // burst bucket that ran dry.
+            remaining: if allowed {
+                minute.tokens.floor().max(0.0) as u32
+            } else {
+                0
+            },
             reset: minute.wait_for(minute.capacity).ceil() as u64,
             retry_after,
         })
@@ -141,6 +147,7 @@ mod tests {
         let d = rl.check("t", 240, 40, true).unwrap();
         assert!(!d.allowed);
         assert!(d.retry_after >= 1);
+        assert_eq!(d.remaining, 0, "a 429 reports remaining=0");
     }
 
     #[test]

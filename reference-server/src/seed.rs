@@ -193,6 +193,7 @@ pub fn seed(conn: &Connection, config: &Config) -> rusqlite::Result<SeedOutput> 
                 }
             }),
             expires_at: (spec.role == "expired").then(|| "2020-01-01T00:00:00.000000Z".to_string()),
+            cost: config.hash_cost,
         };
         let (id, raw) =
             auth::create_token(conn, &ws.id, &config.token_app, &config.token_env, &new)?;

@@ -285,11 +285,12 @@ pub async fn create(
         }
     };
     let secret = match body.get("secret").and_then(Value::as_str) {
-        Some(s) if s.len() < 16 => {
+        // Lengths in characters, as the document's minLength/maxLength count them.
+        Some(s) if s.chars().count() < 16 => {
             errors.insert("secret".into(), json!(["too_short"]));
             String::new()
         }
-        Some(s) if s.len() > 200 => {
+        Some(s) if s.chars().count() > 200 => {
             errors.insert("secret".into(), json!(["too_long"]));
             String::new()
         }

@@ -73,7 +73,9 @@ async fn default_limit_is_240_per_minute_per_token() {
     assert_eq!(remaining, 239);
     let (_, _, t) = parts(s.get("/api/v1/token", "rate_limited").await).await;
     assert_eq!(t["data"]["rate_limit"]["limit"], 240);
-    assert_eq!(t["data"]["rate_limit"]["remaining"], 239);
+    // 239, or 240 if a refill (4 per second) landed in between.
+    let rem = t["data"]["rate_limit"]["remaining"].as_u64().unwrap();
+    assert!((239..=240).contains(&rem), "{rem}");
 }
 
 #[tokio::test]
@@ -87,11 +89,11 @@ async fn a_burst_of_40_in_one_second_passes_and_remaining_falls() {
         .map(|_| s.get("/api/v1/items?per_page=1", "rate_limited"))
         .collect();
     let rs = futures_util::future::join_all(futs).await;
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "burst took {:?}",
-        started.elapsed()
-    );
+    let took = started.elapsed();
+    if took >= Duration::from_secs(1) {
+        // Only on a heavily loaded machine; the 200s below still hold.
+        eprintln!("note: the burst took {took:?}");
+    }
     let mut remaining: Vec<u64> = rs
         .iter()
         .map(|r| {
@@ -101,9 +103,10 @@ async fn a_burst_of_40_in_one_second_passes_and_remaining_falls() {
         .collect();
     remaining.sort();
     remaining.dedup();
-    // Forty distinct counts: every request took one token from the minute bucket.
-    assert!(remaining.len() >= 35, "{remaining:?}");
-    assert!(*remaining.first().unwrap() <= 205, "{remaining:?}");
+    // Every request took one token from the minute bucket (which refills 4 per second).
+    let refill = 4 * took.as_secs() + 4;
+    assert!(remaining.len() as u64 >= 40 - refill, "{remaining:?}");
+    assert!(*remaining.first().unwrap() <= 200 + refill, "{remaining:?}");
 }
 
 /// Sends counted requests one after another until a 429 (bounded).
@@ -169,8 +172,9 @@ async fn a_429_from_the_minute_budget_reports_zero_remaining() {
 
 #[tokio::test]
 async fn buckets_are_per_token() {
-    let s = common::start().await;
-    let _ = until_429(&s, "rate_limited", 400).await;
+    // A 20/min budget: once spent, the token stays limited for ~3 s per request.
+    let s = common::start_with(|c| c.rate_limit = 20).await;
+    let _ = until_429(&s, "rate_limited", 100).await;
     assert_eq!(
         s.get("/api/v1/items", "rate_limited").await.status(),
         429,
@@ -184,7 +188,7 @@ async fn buckets_are_per_token() {
     // Token info still answers for the limited token (it is not counted).
     let (st, _, b) = parts(s.get("/api/v1/token", "rate_limited").await).await;
     assert_eq!(st, 200);
-    assert!(b["data"]["rate_limit"]["remaining"].as_u64().unwrap() <= 240);
+    assert_eq!(b["data"]["rate_limit"]["remaining"], 0);
 }
 
 #[tokio::test]

@@ -449,6 +449,8 @@ async fn get_one(
         Some(r) if !r.deleted => r,
         _ => return Err(Problem::not_found()),
     };
+    // A request that would be a 400 without If-None-Match is a 400 with it (RFC 9110 13.2.1).
+    query::parse_single_query(res, &util::query_pairs(raw.as_deref()))?;
     let tag = etag(&id, row.version);
     if let Some(inm) = header_str(&headers, "if-none-match") {
         if etag_matches(inm, &tag) {

@@ -251,7 +251,8 @@ pub fn parse_search_body_with(
     })?;
     let mut raw = Raw::default();
     for (k, v) in obj {
-        if v.is_null() {
+        // null = absent, for the known keys only: an unknown key is a 400 whatever its value.
+        if v.is_null() && SEARCH_KEYS.split(", ").any(|known| known == k) {
             continue;
         }
         match k.as_str() {
@@ -267,7 +268,7 @@ pub fn parse_search_body_with(
             }
             "page" | "per_page" => {
                 let s = match v {
-                    Value::Number(n) => n.to_string(),
+                    Value::Number(n) => number_text(v, n),
                     Value::String(s) => s.clone(),
                     _ => {
                         return Err(QueryError::new(
@@ -371,10 +372,22 @@ pub fn parse_search_body_with(
     raw.finish(res, faults)
 }
 
+/// The text of a JSON number in a search body, which carries query-string values: a whole
+/// number is written as an integer (`2.0` → `2`, JSON Schema's `integer` includes `2.0`).
+fn number_text(v: &Value, n: &serde_json::Number) -> String {
+    // Up to 2^53 every whole f64 is exact and fits in i64.
+    match v.as_f64() {
+        Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => {
+            (f as i64).to_string()
+        }
+        _ => n.to_string(),
+    }
+}
+
 fn json_scalar(v: &Value, param: &str) -> Result<String, QueryError> {
     match v {
         Value::String(s) => Ok(s.clone()),
-        Value::Number(n) => Ok(n.to_string()),
+        Value::Number(n) => Ok(number_text(v, n)),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Null => Err(QueryError::new(
             param,
@@ -424,6 +437,11 @@ pub(crate) fn parse_sort(
     param: &str,
 ) -> Result<Vec<SortKey>, QueryError> {
     let given = entries.join(",");
+    // `"sort": []` in a search body: as `sort=` in a query string (an empty order would also
+    // yield links carrying `sort=`, which 400).
+    if entries.is_empty() {
+        return Err(QueryError::new(param, "empty sort field in ''".to_string()));
+    }
     if entries.len() > model::MAX_SORT_FIELDS {
         return Err(QueryError::new(
             param,
@@ -775,6 +793,13 @@ mod tests {
         assert_eq!(q.filters[4].value, FilterValue::One(SqlValue::Integer(1)));
         assert_eq!(q.fields.entries, ["items.name"]);
         assert_eq!(q.include.paths, ["category"]);
+        let q = parse_search_body(
+            &ITEMS,
+            &json!({"page": 2.0, "filter": {"amount_cents": {"in": [100.0, 250]}}}),
+        )
+        .unwrap();
+        assert_eq!(q.mode, PageMode::Offset { page: 2 });
+        assert_eq!(q.filters[0].raw, "100,250");
 
         for (body, param, needle) in [
             (json!({"bogus": 1}), "bogus", "'bogus'"),
@@ -808,6 +833,8 @@ mod tests {
             (json!({"filter": {"wat": 1}}), "filter[wat]", "'wat'"),
             (json!({"filter": []}), "filter", "filter"),
             (json!({"sort": [1]}), "sort", "1"),
+            (json!({"sort": []}), "sort", "empty"),
+            (json!({"bogus": null}), "bogus", "'bogus'"),
             (json!({"with_count": 1}), "with_count", "1"),
             (json!({"cursor": "@@"}), "cursor", "'@@'"),
             (json!([]), "body", "object"),

@@ -313,7 +313,7 @@ mod tests {
             json!({
                 "self": format!("/api/v1/items/{id}"),
                 "comments": format!("/api/v1/items/{id}/comments"),
-                "category": format!("/api/v1/categories/{cat}")
+                "category": format!("/api/v1/categories/{cat}"),
             })
         );
         assert!(!row.contains_key("version") && !row.contains_key("workspace_id"));

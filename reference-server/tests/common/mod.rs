@@ -22,6 +22,7 @@ pub fn test_config() -> Config {
         job_step: Duration::from_millis(20),
         webhook_schedule: vec![Duration::from_millis(200); 5],
         webhook_timeout: Duration::from_secs(2),
+        hash_cost: reference_server::auth::HashCost::Light,
         ..Config::default()
     }
 }
