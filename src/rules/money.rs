@@ -77,7 +77,20 @@ fn resolve(model: &ApiModel, v: &Value) -> Value {
         .unwrap_or_else(|| v.clone())
 }
 
-/// `*_cents` properties holding a value (filter-operator objects left out).
+/// Types of a schema, through `anyOf`/`oneOf`/`allOf` branches.
+fn types_deep(model: &ApiModel, v: &Value, depth: usize) -> Vec<String> {
+    let mut out = type_of(v);
+    if depth < 4 {
+        for key in ["anyOf", "oneOf", "allOf"] {
+            for b in v.get(key).and_then(Value::as_array).into_iter().flatten() {
+                out.extend(types_deep(model, &resolve(model, b), depth + 1));
+            }
+        }
+    }
+    out
+}
+
+/// `*_cents` properties holding a value (filter-operator schemas left out).
 fn cents_props(model: &ApiModel) -> Vec<(String, String, Value)> {
     object_schemas(model)
         .into_iter()
@@ -88,8 +101,9 @@ fn cents_props(model: &ApiModel) -> Vec<(String, String, Value)> {
                     p.iter()
                         .filter(|(k, _)| k.ends_with("_cents"))
                         .map(|(k, v)| (ptr.clone(), k.clone(), resolve(model, v)))
-                        .filter(|(_, _, v)| {
-                            v.get("properties").is_none()
+                        .filter(|(ptr, _, v)| {
+                            !ptr.contains("Filter")
+                                && v.get("properties").is_none()
                                 && !type_of(v).iter().any(|t| t == "object")
                         })
                         .collect::<Vec<_>>()
@@ -169,11 +183,11 @@ async fn integer_cents(ctx: &Ctx) -> Outcome {
     let mut f = Findings::default();
     for (ptr, k, v) in &props {
         f.check(
-            type_of(v).iter().any(|t| t == "integer"),
+            types_deep(model, v, 0).iter().any(|t| t == "integer"),
             || {
                 format!(
                     "{ptr}/properties/{k}: a *_cents property must be type integer, is {:?}",
-                    type_of(v)
+                    types_deep(model, v, 0)
                 )
             },
             &[],
