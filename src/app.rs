@@ -31,12 +31,15 @@ pub enum HarnessError {
     Reference(String),
     #[error("failed to write report {path}: {message}")]
     Report { path: String, message: String },
+    #[error("interrupted: removed {cleaned} of the {created} records the run had created")]
+    Interrupted { cleaned: usize, created: usize },
 }
 
 impl HarnessError {
     pub fn exit_code(&self) -> u8 {
         match self {
             HarnessError::Unreachable { .. } => crate::exit::UNREACHABLE,
+            HarnessError::Interrupted { .. } => crate::exit::INTERRUPTED,
             _ => crate::exit::USAGE,
         }
     }
@@ -84,7 +87,16 @@ pub struct CheckOptions {
     pub baseline_spec: Option<String>,
     /// Overrides `deprecated_base_path` of the config (with `--reference` too).
     pub deprecated_base_path: Option<String>,
+    /// Generated cases per property rule (`--cases`); `None` = [`DEFAULT_CASES`].
+    pub cases: Option<u32>,
+    /// A ready-made configuration (tests build one with [`config_from_seed`]); wins over
+    /// `config` and `specgate.toml`.
+    pub config_value: Option<Config>,
 }
+
+/// Cases per property rule when `--cases` is not given: enough to hit ties, nulls and
+/// boundaries on the seeded data while a full `check --reference` stays fast.
+pub const DEFAULT_CASES: u32 = 12;
 
 /// Hooks the in-process reference server offers (a database outage switch).
 struct ReferenceHooks(reference_server::state::SharedState);
@@ -170,6 +182,7 @@ pub async fn check(
         (cfg, base.clone(), spec, Some(hooks))
     } else {
         let cfg = match &opts.config {
+            _ if opts.config_value.is_some() => opts.config_value.clone().unwrap_or_default(),
             Some(p) => Config::load(p)?,
             None if std::path::Path::new("specgate.toml").exists() => {
                 Config::load(std::path::Path::new("specgate.toml"))?
@@ -305,8 +318,27 @@ pub async fn check(
         hooks,
         created: Mutex::new(Vec::new()),
         receiver,
+        seed,
+        cases: opts.cases.unwrap_or(DEFAULT_CASES).max(1),
+        datasets: Default::default(),
     });
-    let report = run::run(shared.clone(), &opts.selection, seed, &spec_location).await;
+    // Ctrl-C: stop the rules, remove what the run created, then exit.
+    let report = tokio::select! {
+        report = run::run(shared.clone(), &opts.selection, seed, &spec_location) => report,
+        _ = tokio::signal::ctrl_c() => {
+            let created = shared.created.lock().map(|c| c.len()).unwrap_or(0);
+            let _ = console.write_all(b"interrupted: removing the records this run created...\n");
+            let ctx = run::Ctx { rule: "specgate.cleanup", shared: shared.clone() };
+            let cleaned = run::fixtures::cleanup(&ctx).await;
+            if let Ok(r) = &shared.receiver {
+                r.shutdown();
+            }
+            if let Some(server) = reference {
+                server.shutdown().await;
+            }
+            return Err(HarnessError::Interrupted { cleaned, created });
+        }
+    };
     if let Ok(r) = &shared.receiver {
         r.shutdown();
     }

@@ -8,3 +8,5 @@ pub const RULE_FAILED: u8 = 1;
 pub const USAGE: u8 = 2;
 /// The target could not be reached.
 pub const UNREACHABLE: u8 = 3;
+/// Interrupted (Ctrl-C) after removing the records the run created.
+pub const INTERRUPTED: u8 = 130;

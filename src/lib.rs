@@ -6,6 +6,7 @@ pub mod config;
 pub mod exit;
 pub mod generate;
 pub mod parse;
+pub mod oracle;
 pub mod report;
 pub mod rules;
 pub mod run;

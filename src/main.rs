@@ -14,7 +14,8 @@ const AFTER_HELP: &str = "Exit codes:
   0  every MUST rule held
   1  a rule failed (a MUST rule; any rule with --strict)
   2  bad usage, bad configuration, or an unreadable/invalid OpenAPI document
-  3  the target could not be reached";
+  3  the target could not be reached
+  130 interrupted (Ctrl-C); the records the run created were removed first";
 
 #[derive(Parser)]
 #[command(name = "specgate", version, about = "Certify a live JSON REST API against its style guide, driven by its OpenAPI document", after_help = AFTER_HELP)]
@@ -68,6 +69,10 @@ enum Command {
         /// Per-request timeout in seconds.
         #[arg(long)]
         timeout: Option<u64>,
+        /// Generated cases per property rule (query grammar); a failure is shrunk to a minimal
+        /// query and replayed with --seed.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        cases: Option<u32>,
         /// With --reference: turn on a named fault switch in the reference server (repeatable),
         /// to watch a rule fire.
         #[arg(long = "reference-fault", requires = "reference")]
@@ -135,6 +140,7 @@ fn main() -> ExitCode {
             ca_cert,
             timeout,
             reference_faults,
+            cases,
             common,
         } => {
             let opts = CheckOptions {
@@ -146,6 +152,7 @@ fn main() -> ExitCode {
                 ca_cert,
                 timeout: timeout.map(Duration::from_secs),
                 reference_faults,
+                cases,
                 ..options(common)
             };
             match rt.block_on(app::check(opts, &mut stdout)) {

@@ -1,3 +1,4 @@
-//! Input generation from the document's schemas: valid payloads for fixtures (and, later,
-//! proptest strategies as `arb_*` functions).
+//! Input generation from the document's schemas: valid payloads for fixtures, and proptest
+//! strategies (`arb_*` functions) for the query-grammar properties.
 pub mod payload;
+pub mod query;

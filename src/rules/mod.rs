@@ -45,6 +45,18 @@ pub mod observe;
 pub mod token_format;
 pub mod token_info;
 
+pub mod fields;
+pub mod filtering;
+pub mod grammar;
+pub mod include;
+pub mod money;
+pub mod nested;
+pub mod pagination_cursor;
+pub mod pagination_offset;
+pub mod post_search;
+pub mod search;
+pub mod sorting;
+
 use serde::Serialize;
 
 pub use types::{Check, Finding, Findings, Kind, Level, Outcome, Rule, Status, Verdict};
@@ -83,6 +95,16 @@ pub fn all() -> Vec<Rule> {
         deprecation::RULES,
         https::RULES,
         rate_limit::RULES,
+        pagination_offset::RULES,
+        pagination_cursor::RULES,
+        sorting::RULES,
+        search::RULES,
+        post_search::RULES,
+        fields::RULES,
+        filtering::RULES,
+        include::RULES,
+        nested::RULES,
+        money::RULES,
     ]
     .concat()
 }

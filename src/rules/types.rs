@@ -226,6 +226,16 @@ impl Rule {
             last: false,
         }
     }
+    /// Generated inputs judged by an invariant or an oracle (run like a probe).
+    pub const fn property(id: &'static str, needs: &'static [&'static str], f: ProbeFn) -> Rule {
+        Rule {
+            id,
+            kind: Kind::Property,
+            needs,
+            check: Check::Probe(f),
+            last: false,
+        }
+    }
     pub const fn static_rule(id: &'static str, f: fn(&ApiModel) -> Outcome) -> Rule {
         Rule {
             id,

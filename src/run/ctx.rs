@@ -38,6 +38,12 @@ pub struct Shared {
     pub created: Mutex<Vec<(String, String)>>,
     /// specgate's webhook receiver, or why there is none.
     pub receiver: Result<Arc<super::receiver::Receiver>, String>,
+    /// The run's seed (property rules derive their generators from it, so `--seed` replays).
+    pub seed: u64,
+    /// Generated cases per property rule (`--cases`).
+    pub cases: u32,
+    /// Records the query-grammar rules seed, per resource, created once per run on first use.
+    pub datasets: super::dataset::Datasets,
 }
 
 /// The context of one rule.

@@ -1,8 +1,11 @@
 //! Running rules: the per-rule context, fixtures, and the engine.
 pub mod ctx;
+pub mod dataset;
 pub mod engine;
 pub mod fixtures;
 pub mod receiver;
+pub mod property;
+pub mod walk;
 pub mod warmup;
 
 pub use ctx::{Ctx, Shared, TargetHooks, data};

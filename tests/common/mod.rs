@@ -182,3 +182,107 @@ pub fn assert_skipped(report: &RunReport, id: &str, why: &str) {
         "{id} skipped for '{reason}', expected '{why}'"
     );
 }
+
+/// Asserts `id` failed with a property counterexample: the shrunk case, the replay seed and
+/// a curl line, pointing at exchanges.
+pub fn assert_shrunk(report: &RunReport, id: &str) {
+    assert_failed_with_evidence(report, id);
+    let r = report
+        .results
+        .iter()
+        .find(|r| r.info.id == id)
+        .expect("checked above");
+    let f = &r.outcome.findings[0];
+    for needle in ["counterexample", "shrunk", "--seed", "curl "] {
+        assert!(
+            f.message.contains(needle),
+            "{id}: the finding lacks `{needle}`: {}",
+            f.message
+        );
+    }
+}
+
+/// Asserts every rule of `family` is in the report and passed (none skipped).
+pub fn assert_family_passes(report: &RunReport, family: &str) {
+    let rules: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.info.family == family)
+        .collect();
+    assert!(!rules.is_empty(), "no rule of {family} ran");
+    for r in rules {
+        assert_eq!(
+            r.outcome.status,
+            Status::Passed,
+            "{}: {:?}",
+            r.info.id,
+            r.outcome
+        );
+    }
+}
+
+/// A reference server started by the test itself (so the test can look at its data after a
+/// run, or put data there first), with fault switches on.
+pub async fn start_reference(
+    faults: &[&str],
+) -> (
+    reference_server::RunningServer,
+    reference_server::SeedOutput,
+) {
+    let rc = reference_server::Config {
+        addr: ([127, 0, 0, 1], 0).into(),
+        docs_dir: std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/reference-server"
+        )),
+        faults: faults.iter().map(|f| f.to_string()).collect(),
+        ..reference_server::Config::default()
+    };
+    reference_server::start_seeded(rc)
+        .await
+        .expect("the reference server starts")
+}
+
+/// Runs `check` against a server started with [`start_reference`], configured with
+/// `app::config_from_seed`.
+pub async fn check_against(
+    server: &reference_server::RunningServer,
+    seed: &reference_server::SeedOutput,
+    rules: &[&str],
+) -> RunReport {
+    let opts = CheckOptions {
+        base_url: Some(server.base_url.clone()),
+        spec: Some(format!("{}/api/v1/openapi.json", server.base_url)),
+        config_value: Some(app::config_from_seed(seed)),
+        seed: Some(42),
+        selection: Selection {
+            include: rules.iter().map(|r| r.to_string()).collect(),
+            exclude: vec![],
+        },
+        ..CheckOptions::default()
+    };
+    let mut out = Vec::new();
+    let (report, _) = app::check(opts, &mut out).await.expect("check runs");
+    report
+}
+
+/// Sends one JSON request to a reference server with the seeded full-access token.
+pub async fn call(
+    server: &reference_server::RunningServer,
+    seed: &reference_server::SeedOutput,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let client = reqwest::Client::new();
+    let mut req = client
+        .request(method, format!("{}{path}", server.base_url))
+        .bearer_auth(&seed.tokens["full"].token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.expect("the reference server answers");
+    let status = resp.status().as_u16();
+    let json = resp.json().await.unwrap_or(serde_json::Value::Null);
+    (status, json)
+}

@@ -281,6 +281,11 @@ pub fn update_row(
     Ok(n == 1)
 }
 
+/// The query-grammar fault switches in force (specgate's tests turn them on).
+fn query_faults(st: &SharedState) -> query::QueryFaults {
+    query::QueryFaults::from_switches(|name| st.fault(name))
+}
+
 fn single_response(
     conn: &Connection,
     res: &'static ResourceDef,
@@ -288,9 +293,10 @@ fn single_response(
     row: StoredRow,
     raw_query: Option<&str>,
     status: StatusCode,
+    faults: query::QueryFaults,
 ) -> ApiResult<Response> {
     let pairs = util::query_pairs(raw_query);
-    let q = query::parse_single_query(res, &pairs)?;
+    let q = query::parse_single_query_with(res, &pairs, faults)?;
     let id = row
         .data
         .get("id")
@@ -309,7 +315,7 @@ async fn list(
     _unused: Option<()>,
 ) -> ApiResult<Response> {
     let pairs = util::query_pairs(raw.as_deref());
-    let mut q = query::parse_list_query(res, &pairs)?;
+    let mut q = query::parse_list_query_with(res, &pairs, query_faults(&st))?;
     q.include_deleted = st.fault("soft-deleted-still-listed");
     // Fault: collection links built from a configured public URL instead of a path.
     let base_path = if st.fault("absolute-links") {
@@ -386,7 +392,7 @@ async fn search(
             "The search body must be a JSON object.",
         ));
     }
-    let q = query::parse_search_body(res, &value)?;
+    let q = query::parse_search_body_with(res, &value, query_faults(&st))?;
     let base_path = format!("/api/v1/{}", res.name);
     let conn = st.db.lock()?;
     let out = query::run_list(
@@ -412,7 +418,7 @@ async fn nested(
     raw: Option<String>,
 ) -> ApiResult<Response> {
     let pairs = util::query_pairs(raw.as_deref());
-    let q = query::parse_list_query(child, &pairs)?;
+    let q = query::parse_list_query_with(child, &pairs, query_faults(&st))?;
     let conn = st.db.lock()?;
     match fetch_row(&conn, parent, &t.workspace_id, &id)? {
         Some(row) if !row.deleted => {}
@@ -424,7 +430,8 @@ async fn nested(
         &ListContext {
             res: child,
             workspace_id: &t.workspace_id,
-            parent: Some((fk, &id)),
+            // Fault switch: the nested list forgets to scope to its parent.
+            parent: (!st.fault("nested-ignores-parent")).then_some((fk, id.as_str())),
             base_path: &base_path,
         },
         &q,
@@ -548,7 +555,15 @@ async fn get_one(
             return Ok(resp);
         }
     }
-    single_response(&conn, res, &ws, row, raw.as_deref(), StatusCode::OK)
+    single_response(
+        &conn,
+        res,
+        &ws,
+        row,
+        raw.as_deref(),
+        StatusCode::OK,
+        query_faults(&st),
+    )
 }
 
 /// Faults: a lookup by id that forgets the workspace. `cross-workspace-item-readable` serves
@@ -778,6 +793,7 @@ async fn restore(
         row,
         raw.as_deref(),
         StatusCode::OK,
+        query_faults(&st),
     )
 }
 

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::error::QueryError;
+use super::faults::QueryFaults;
 use super::render::{links_last, row_to_json};
 use crate::model::{self, RelationDef, RelationKind, ResourceDef};
 
@@ -37,11 +38,26 @@ impl Includes {
         entries: &[String],
         param: &str,
     ) -> Result<Includes, QueryError> {
+        Includes::parse_with(res, entries, param, QueryFaults::default())
+    }
+
+    /// [`Includes::parse`] with fault switches.
+    pub fn parse_with(
+        res: &'static ResourceDef,
+        entries: &[String],
+        param: &str,
+        faults: QueryFaults,
+    ) -> Result<Includes, QueryError> {
+        let max_depth = if faults.include_depth_4 {
+            model::MAX_INCLUDE_DEPTH + 1
+        } else {
+            model::MAX_INCLUDE_DEPTH
+        };
         let mut inc = Includes::default();
         for entry in entries {
             let path = entry.trim();
             let segments: Vec<&str> = path.split('.').collect();
-            if segments.len() > model::MAX_INCLUDE_DEPTH {
+            if segments.len() > max_depth {
                 return Err(QueryError::new(
                     param,
                     format!(
@@ -97,18 +113,20 @@ impl Includes {
 struct Store {
     entries: Vec<(&'static str, Map<String, Value>)>,
     index: HashMap<(&'static str, String), usize>,
+    /// Fault switch: keep duplicates.
+    keep_duplicates: bool,
 }
 
 impl Store {
     fn add(&mut self, res: &'static ResourceDef, row: &Map<String, Value>) {
         let key = (res.name, id_of(row).to_string());
-        if self.index.contains_key(&key) {
+        if self.index.contains_key(&key) && !self.keep_duplicates {
             return;
         }
         let mut obj = Map::new();
         obj.insert("type".into(), Value::String(res.type_name.into()));
         obj.extend(row.iter().map(|(k, v)| (k.clone(), v.clone())));
-        self.index.insert(key, self.entries.len());
+        self.index.entry(key).or_insert(self.entries.len());
         self.entries.push((res.name, obj));
     }
 
@@ -153,8 +171,12 @@ pub(crate) fn resolve(
     workspace_id: &str,
     data: &mut [Map<String, Value>],
     includes: &Includes,
+    faults: QueryFaults,
 ) -> rusqlite::Result<Vec<(&'static str, Map<String, Value>)>> {
-    let mut store = Store::default();
+    let mut store = Store {
+        keep_duplicates: faults.included_duplicates,
+        ..Store::default()
+    };
     let rels = relate(conn, workspace_id, data, &includes.tree, &mut store)?;
     for (entry, r) in data.iter_mut().zip(rels) {
         entry.insert("relationships".into(), Value::Object(r));
@@ -269,6 +291,7 @@ fn fetch_by(
 mod tests {
     use super::*;
     use crate::model::{CATEGORIES, COMMENTS, ITEMS};
+    use crate::query::QueryFaults;
     use crate::query::testutil::*;
     use serde_json::json;
 
@@ -338,7 +361,7 @@ mod tests {
             })
             .collect();
         let inc = parse(&ITEMS, "category.items,comments").unwrap();
-        let included = resolve(&conn, WS, &mut data, &inc).unwrap();
+        let included = resolve(&conn, WS, &mut data, &inc, QueryFaults::default()).unwrap();
 
         assert_eq!(
             data[0]["relationships"],
@@ -397,7 +420,7 @@ mod tests {
                 .unwrap(),
         ];
         let inc = parse(&COMMENTS, "item.category,item.comments").unwrap();
-        let included = resolve(&conn, WS, &mut data, &inc).unwrap();
+        let included = resolve(&conn, WS, &mut data, &inc, QueryFaults::default()).unwrap();
         assert_eq!(
             data[0]["relationships"],
             json!({"item": {"type": "item", "id": a}})
@@ -414,7 +437,8 @@ mod tests {
                 .unwrap()
                 .unwrap(),
         ];
-        let included = resolve(&conn, "elsewhere", &mut data, &inc).unwrap();
+        let included =
+            resolve(&conn, "elsewhere", &mut data, &inc, QueryFaults::default()).unwrap();
         assert!(included.is_empty());
         assert_eq!(data[0]["relationships"], json!({"item": null}));
     }

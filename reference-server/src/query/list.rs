@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::cursor::{Cursor, Direction};
 use super::error::ListError;
+use super::faults::QueryFaults;
 use super::links;
 use super::parse::{ListQuery, PageMode, SortKey};
 use super::render::{render_entries, row_to_json};
@@ -63,6 +64,7 @@ pub fn run_list(
         &mut data,
         &q.fields,
         &q.include,
+        q.faults,
     )?;
     let mut body = Map::new();
     body.insert(
@@ -97,6 +99,7 @@ pub fn run_list(
 fn select(
     conn: &rusqlite::Connection,
     res: &'static ResourceDef,
+    faults: QueryFaults,
     sort: &[SortKey],
     filter: &Sql,
     keyset: Option<&Sql>,
@@ -115,7 +118,7 @@ fn select(
     let text = format!(
         "SELECT * FROM {} WHERE {where_sql} ORDER BY {} LIMIT ? OFFSET ?",
         sql::quote(res.name),
-        sql::order_by(sort, reverse)
+        sql::order_by_with(sort, reverse, faults)
     );
     let mut stmt = conn.prepare(&text)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(params), |row| {
@@ -156,7 +159,12 @@ fn offset_page(
     page: u64,
 ) -> rusqlite::Result<(Vec<Fetched>, Value, Links)> {
     let per_page = q.per_page as i64;
-    let total = if q.with_count {
+    let total = if q.with_count && q.faults.count_ignores_search {
+        let mut unsearched = q.clone();
+        unsearched.q = None;
+        let w = sql::where_clause(ctx.res, ctx.workspace_id, ctx.parent, &unsearched);
+        Some(count(conn, ctx.res, &w)?)
+    } else if q.with_count {
         Some(count(conn, ctx.res, filter)?)
     } else {
         None
@@ -166,6 +174,7 @@ fn offset_page(
     let mut rows = select(
         conn,
         ctx.res,
+        q.faults,
         &q.sort,
         filter,
         None,
@@ -194,7 +203,13 @@ fn offset_page(
         ("first", Some(url(1))),
         ("prev", (page > 1).then(|| url(page - 1))),
         ("next", has_next.then(|| url(page + 1))),
-        ("last", total_pages.map(|pages| url(pages.max(1) as u64))),
+        (
+            "last",
+            match (total, q.faults.last_link_off_by_one) {
+                (Some(t), true) => Some(url((t / per_page).max(1) as u64)),
+                _ => total_pages.map(|pages| url(pages.max(1) as u64)),
+            },
+        ),
     ];
     let pagination = json!({
         "page": page,
@@ -226,7 +241,9 @@ fn cursor_page(
     };
     let (rows, has_more, next, prev) = match cursor {
         None => {
-            let mut rows = select(conn, ctx.res, &q.sort, filter, None, false, limit, 0)?;
+            let mut rows = select(
+                conn, ctx.res, q.faults, &q.sort, filter, None, false, limit, 0,
+            )?;
             let has_more = rows.len() > per_page;
             rows.truncate(per_page);
             let next = if has_more {
@@ -237,10 +254,11 @@ fn cursor_page(
             (rows, has_more, next, None)
         }
         Some(c) if c.direction == Direction::Next => {
-            let after = sql::keyset(&q.sort, &c.values, &c.id, false);
+            let after = sql::keyset_with(&q.sort, &c.values, &c.id, false, q.faults);
             let mut rows = select(
                 conn,
                 ctx.res,
+                q.faults,
                 &q.sort,
                 filter,
                 Some(&after),
@@ -259,10 +277,11 @@ fn cursor_page(
             (rows, has_more, next, prev)
         }
         Some(c) => {
-            let before = sql::keyset(&q.sort, &c.values, &c.id, true);
+            let before = sql::keyset_with(&q.sort, &c.values, &c.id, true, q.faults);
             let mut rows = select(
                 conn,
                 ctx.res,
+                q.faults,
                 &q.sort,
                 filter,
                 Some(&before),
@@ -280,8 +299,19 @@ fn cursor_page(
             };
             let has_more = match rows.last() {
                 Some(last) => {
-                    let after = sql::keyset(&q.sort, &last.keys, &last.id, false);
-                    !select(conn, ctx.res, &q.sort, filter, Some(&after), false, 1, 0)?.is_empty()
+                    let after = sql::keyset_with(&q.sort, &last.keys, &last.id, false, q.faults);
+                    !select(
+                        conn,
+                        ctx.res,
+                        q.faults,
+                        &q.sort,
+                        filter,
+                        Some(&after),
+                        false,
+                        1,
+                        0,
+                    )?
+                    .is_empty()
                 }
                 None => false,
             };

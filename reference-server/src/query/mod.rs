@@ -8,6 +8,7 @@
 
 mod cursor;
 mod error;
+mod faults;
 mod filter;
 mod include;
 mod links;
@@ -20,12 +21,14 @@ mod testutil;
 
 pub use cursor::{Cursor, Direction};
 pub use error::{ListError, QueryError};
+pub use faults::{QUERY_FAULTS, QueryFaults};
 pub use filter::{Filter, FilterTarget, FilterValue};
 pub use include::{IncludeNode, Includes};
 pub use list::{ListContext, ListResponse, run_list};
 pub use parse::{
-    ListQuery, PageMode, SingleQuery, SortKey, parse_list_query, parse_search_body,
-    parse_single_query, sort_spec,
+    ListQuery, PageMode, SingleQuery, SortKey, parse_list_query, parse_list_query_with,
+    parse_search_body, parse_search_body_with, parse_single_query, parse_single_query_with,
+    sort_spec,
 };
 pub use render::{
     ALWAYS_KEPT, API_PREFIX, Fieldset, fetch_one, render_single, resource_links, row_to_json,

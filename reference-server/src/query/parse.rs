@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::cursor::Cursor;
 use super::error::QueryError;
+use super::faults::QueryFaults;
 use super::filter::{self, Filter, RawValue};
 use super::include::Includes;
 use super::render::Fieldset;
@@ -64,6 +65,8 @@ pub struct ListQuery {
     /// Lists soft-deleted rows with live ones (only the `soft-deleted-still-listed` fault
     /// switch sets it).
     pub include_deleted: bool,
+    /// Fault switches in force for this request (all off outside specgate's tests).
+    pub faults: QueryFaults,
 }
 
 impl ListQuery {
@@ -96,6 +99,8 @@ impl ListQuery {
 pub struct SingleQuery {
     pub fields: Fieldset,
     pub include: Includes,
+    /// Fault switches in force for this request.
+    pub faults: QueryFaults,
 }
 
 const LIST_PARAMS: &str =
@@ -142,6 +147,15 @@ pub fn parse_list_query(
     res: &'static ResourceDef,
     pairs: &[(String, String)],
 ) -> Result<ListQuery, QueryError> {
+    parse_list_query_with(res, pairs, QueryFaults::default())
+}
+
+/// [`parse_list_query`] with fault switches.
+pub fn parse_list_query_with(
+    res: &'static ResourceDef,
+    pairs: &[(String, String)],
+    faults: QueryFaults,
+) -> Result<ListQuery, QueryError> {
     let mut raw = Raw::default();
     for (k, v) in pairs {
         match k.as_str() {
@@ -177,13 +191,22 @@ pub fn parse_list_query(
             }
         }
     }
-    raw.finish(res)
+    raw.finish(res, faults)
 }
 
 /// Parses a single-resource query string: only `fields` and `include`.
 pub fn parse_single_query(
     res: &'static ResourceDef,
     pairs: &[(String, String)],
+) -> Result<SingleQuery, QueryError> {
+    parse_single_query_with(res, pairs, QueryFaults::default())
+}
+
+/// [`parse_single_query`] with fault switches.
+pub fn parse_single_query_with(
+    res: &'static ResourceDef,
+    pairs: &[(String, String)],
+    faults: QueryFaults,
 ) -> Result<SingleQuery, QueryError> {
     let mut fields = None;
     let mut include = None;
@@ -205,9 +228,10 @@ pub fn parse_single_query(
             None => Fieldset::default(),
         },
         include: match include {
-            Some(entries) => Includes::parse(res, &entries, "include")?,
+            Some(entries) => Includes::parse_with(res, &entries, "include", faults)?,
             None => Includes::default(),
         },
+        faults,
     })
 }
 
@@ -216,6 +240,15 @@ const SEARCH_KEYS: &str = "q, filter, sort, page, per_page, cursor, with_count, 
 /// Parses a `POST /{resource}/search` body into the same [`ListQuery`] as the query string.
 /// `null` values count as absent.
 pub fn parse_search_body(res: &'static ResourceDef, body: &Value) -> Result<ListQuery, QueryError> {
+    parse_search_body_with(res, body, QueryFaults::default())
+}
+
+/// [`parse_search_body`] with fault switches.
+pub fn parse_search_body_with(
+    res: &'static ResourceDef,
+    body: &Value,
+    faults: QueryFaults,
+) -> Result<ListQuery, QueryError> {
     let obj = body.as_object().ok_or_else(|| {
         QueryError::new("body", "the search body must be a JSON object".to_string())
     })?;
@@ -287,6 +320,7 @@ pub fn parse_search_body(res: &'static ResourceDef, body: &Value) -> Result<List
                     }
                 };
                 match k.as_str() {
+                    "sort" if faults.search_ignores_sort => {}
                     "sort" => raw.sort = Some(entries),
                     "fields" => raw.fields = Some(entries),
                     _ => raw.include = Some(entries),
@@ -338,7 +372,7 @@ pub fn parse_search_body(res: &'static ResourceDef, body: &Value) -> Result<List
             }
         }
     }
-    raw.finish(res)
+    raw.finish(res, faults)
 }
 
 /// The text of a JSON number in a search body, which carries query-string values: a whole
@@ -484,10 +518,19 @@ fn default_sort(res: &'static ResourceDef) -> Vec<SortKey> {
 }
 
 impl Raw {
-    fn finish(self, res: &'static ResourceDef) -> Result<ListQuery, QueryError> {
+    fn finish(
+        self,
+        res: &'static ResourceDef,
+        faults: QueryFaults,
+    ) -> Result<ListQuery, QueryError> {
+        let max_per_page = if faults.per_page_unclamped {
+            100_000
+        } else {
+            model::MAX_PER_PAGE as i64
+        };
         let per_page = match &self.per_page {
             None => model::DEFAULT_PER_PAGE,
-            Some(s) => int_param(s, "per_page")?.clamp(1, model::MAX_PER_PAGE as i64) as u32,
+            Some(s) => int_param(s, "per_page")?.clamp(1, max_per_page) as u32,
         };
         let page = match &self.page {
             None => 1,
@@ -519,6 +562,10 @@ impl Raw {
         let filters = self
             .filters
             .into_iter()
+            .filter(|f| {
+                !faults.unknown_filter_ignored
+                    || filter::resolve_target(res, &f.field, &f.param).is_ok()
+            })
             .map(|f| filter::build_filter(res, &f.field, f.op.as_deref(), f.value, &f.param))
             .collect::<Result<Vec<_>, _>>()?;
         let fields = match &self.fields {
@@ -526,7 +573,7 @@ impl Raw {
             None => Fieldset::default(),
         };
         let include = match &self.include {
-            Some(entries) => Includes::parse(res, entries, "include")?,
+            Some(entries) => Includes::parse_with(res, entries, "include", faults)?,
             None => Includes::default(),
         };
         let mode = match self.cursor.as_deref() {
@@ -546,6 +593,7 @@ impl Raw {
             fields,
             include,
             include_deleted: false,
+            faults,
         })
     }
 }

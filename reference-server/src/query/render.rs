@@ -5,6 +5,7 @@ use rusqlite::types::ValueRef;
 use serde_json::{Map, Value};
 
 use super::error::QueryError;
+use super::faults::QueryFaults;
 use super::include::{self, Includes};
 use super::parse::SingleQuery;
 use crate::model::{self, FieldKind, ResourceDef};
@@ -212,7 +213,15 @@ pub fn render_single(
     q: &SingleQuery,
 ) -> rusqlite::Result<Value> {
     let mut data = vec![row];
-    let included = render_entries(conn, res, workspace_id, &mut data, &q.fields, &q.include)?;
+    let included = render_entries(
+        conn,
+        res,
+        workspace_id,
+        &mut data,
+        &q.fields,
+        &q.include,
+        q.faults,
+    )?;
     let mut body = Map::new();
     body.insert("data".into(), Value::Object(data.pop().unwrap_or_default()));
     if let Some(included) = included {
@@ -230,14 +239,31 @@ pub(crate) fn render_entries(
     data: &mut [Map<String, Value>],
     fields: &Fieldset,
     includes: &Includes,
+    faults: QueryFaults,
 ) -> rusqlite::Result<Option<Vec<Value>>> {
     let included = if includes.is_empty() {
         None
     } else {
-        Some(include::resolve(conn, workspace_id, data, includes)?)
+        Some(include::resolve(
+            conn,
+            workspace_id,
+            data,
+            includes,
+            faults,
+        )?)
     };
     for entry in data.iter_mut() {
         fields.apply(res.name, entry);
+        if faults.fields_drop_id && !fields.is_empty() {
+            entry.remove("id");
+        }
+        if faults.cents_as_decimal {
+            for (k, v) in entry.iter_mut() {
+                if let (true, Some(c)) = (k.ends_with("_cents"), v.as_i64()) {
+                    *v = Value::from(c as f64 / 100.0);
+                }
+            }
+        }
     }
     Ok(included.map(|entries| {
         entries

@@ -7,6 +7,7 @@
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{Value, ValueRef};
 
+use super::faults::QueryFaults;
 use super::filter::{Filter, FilterTarget, FilterValue};
 use super::parse::{ListQuery, SortKey};
 use crate::model::{FieldKind, Op, ResourceDef};
@@ -82,7 +83,7 @@ fn placeholders(n: usize) -> String {
 }
 
 /// One filter as a boolean SQL expression.
-pub(crate) fn filter_sql(f: &Filter) -> Sql {
+pub(crate) fn filter_sql(f: &Filter, faults: QueryFaults) -> Sql {
     let e = target_expr(&f.target);
     let mut params = vec![];
     let text = match &f.value {
@@ -91,8 +92,10 @@ pub(crate) fn filter_sql(f: &Filter) -> Sql {
         FilterValue::One(v) => {
             params.push(v.clone());
             match f.op {
+                Op::Like if faults.like_case_sensitive => format!("instr({e}, ?) > 0"),
                 Op::Like => format!("sg_contains({e}, ?)"),
                 Op::Eq => format!("{e} = ?"),
+                Op::Neq if faults.neq_drops_null => format!("{e} != ?"),
                 // NULL is "not equal" to every value.
                 Op::Neq => format!("{e} IS NOT ?"),
                 Op::Gt => format!("{e} > ?"),
@@ -109,6 +112,9 @@ pub(crate) fn filter_sql(f: &Filter) -> Sql {
             params.extend(vs.iter().cloned());
             match f.op {
                 Op::In => format!("{e} IN ({})", placeholders(vs.len())),
+                Op::Nin if faults.neq_drops_null => {
+                    format!("{e} NOT IN ({})", placeholders(vs.len()))
+                }
                 Op::Nin => format!("({e} IS NULL OR {e} NOT IN ({}))", placeholders(vs.len())),
                 _ => {
                     params.clear();
@@ -137,7 +143,7 @@ pub(crate) fn where_clause(
         parts.push("deleted_at IS NULL".into());
     }
     for f in &q.filters {
-        let s = filter_sql(f);
+        let s = filter_sql(f, q.faults);
         parts.push(s.text);
         params.extend(s.params);
     }
@@ -171,30 +177,52 @@ pub(crate) fn where_clause(
 
 /// ORDER BY list: the sort keys then `id ASC`; `reverse` flips every direction (for walking
 /// backwards). SQLite puts NULL first ascending and last descending.
+#[cfg(test)]
 pub(crate) fn order_by(sort: &[SortKey], reverse: bool) -> String {
+    order_by_with(sort, reverse, QueryFaults::default())
+}
+
+/// [`order_by`] with fault switches (`sort_case_insensitive` adds `COLLATE NOCASE` to text keys).
+pub(crate) fn order_by_with(sort: &[SortKey], reverse: bool, faults: QueryFaults) -> String {
     let dir = |desc: bool| if desc != reverse { "DESC" } else { "ASC" };
+    let collate = |k: &SortKey| {
+        if faults.sort_case_insensitive
+            && matches!(k.field.kind, FieldKind::Text | FieldKind::Email)
+        {
+            " COLLATE NOCASE"
+        } else {
+            ""
+        }
+    };
     sort.iter()
-        .map(|k| format!("{} {}", quote(k.field.name), dir(k.desc)))
+        .map(|k| format!("{}{} {}", quote(k.field.name), collate(k), dir(k.desc)))
         .chain(std::iter::once(format!("id {}", dir(false))))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 /// Rows strictly after (`before == false`) or strictly before (`before == true`) the boundary
-/// row with sort values `values` and id `id`, in the order of [`order_by`]`(sort, false)`.
+/// row with sort values `values` and id `id`, in the order of [`order_by_with`]`(sort, false, ..)`.
 ///
 /// Row r is after boundary b when, for some i, r and b agree on the first i keys (`IS`, so NULL
 /// equals NULL) and r's key i comes strictly later. "Strictly later" ascending is `col > v`
 /// (NULLs, which sort first, never are) or, for a NULL boundary, `col IS NOT NULL`; descending
 /// it is `col < v OR col IS NULL`, and nothing comes after a NULL. "Before" is "after" with the
-/// direction flipped.
-pub(crate) fn keyset(sort: &[SortKey], values: &[Value], id: &str, before: bool) -> Sql {
+/// direction flipped. The `cursor_skips_ties` fault switch drops the `id` tiebreaker.
+pub(crate) fn keyset_with(
+    sort: &[SortKey],
+    values: &[Value],
+    id: &str,
+    before: bool,
+    faults: QueryFaults,
+) -> Sql {
     let id_value = Value::Text(id.to_string());
+    let tiebreak = (!faults.cursor_skips_ties).then(|| ("id".to_string(), false, &id_value));
     let terms: Vec<(String, bool, &Value)> = sort
         .iter()
         .zip(values)
         .map(|(k, v)| (quote(k.field.name), k.desc, v))
-        .chain(std::iter::once(("id".to_string(), false, &id_value)))
+        .chain(tiebreak)
         .collect();
     let mut disjuncts = vec![];
     let mut params = vec![];
