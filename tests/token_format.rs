@@ -22,7 +22,7 @@ async fn reference_passes_token_format() {
         if r.info.id == "token-format.raw-token-shown-once" {
             assert_eq!(r.outcome.status, Status::Skipped);
             let reason = r.outcome.reason.as_deref().unwrap_or("");
-            assert!(reason.contains("ui-session"), "{reason}");
+            assert!(reason.contains("ui_session"), "{reason}");
             continue;
         }
         assert_eq!(

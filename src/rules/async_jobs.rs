@@ -82,8 +82,10 @@ fn async_op(ctx: &Ctx) -> Option<AsyncOp> {
             .doc
             .lookup(&schema.file, &format!("#{}", schema.pointer))
             .and_then(|(f, v)| model.doc.resolve(f, v))
-            .and_then(|(_, s)| s.pointer("/properties/simulate_failure").cloned())
-            .is_some()
+            .is_some_and(|(f, s)| {
+                crate::spec::walk::properties(&model.doc, f, s, true)
+                    .contains_key("simulate_failure")
+            })
     });
     let body = cfg
         .body

@@ -3,8 +3,8 @@ pub mod ctx;
 pub mod dataset;
 pub mod engine;
 pub mod fixtures;
-pub mod receiver;
 pub mod property;
+pub mod receiver;
 pub mod walk;
 pub mod warmup;
 

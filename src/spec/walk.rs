@@ -131,6 +131,22 @@ fn collect_required(
     {
         collect_required(doc, file, part, depth + 1, seen, out);
     }
+    // A `oneOf`/`anyOf` body requires what every branch requires.
+    for key in ["oneOf", "anyOf"] {
+        let Some(branches) = schema.get(key).and_then(Value::as_array) else {
+            continue;
+        };
+        let mut common: Option<BTreeSet<String>> = None;
+        for part in branches {
+            let mut r = BTreeSet::new();
+            collect_required(doc, file, part, depth + 1, &mut seen.clone(), &mut r);
+            common = Some(match common {
+                None => r,
+                Some(c) => c.intersection(&r).cloned().collect(),
+            });
+        }
+        out.extend(common.unwrap_or_default());
+    }
 }
 
 /// The JSON types a schema admits (`type` string or array, `nullable: true` adds "null";
