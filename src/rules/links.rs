@@ -228,10 +228,54 @@ async fn self_links(ctx: &Ctx) -> Outcome {
     }
     // Judge every resource object the run has seen so far.
     let mut f = Findings::default();
-    let mut followed: BTreeMap<String, Arc<Exchange>> = BTreeMap::new();
+    let mut followed: BTreeMap<(String, String), Arc<Exchange>> = BTreeMap::new();
     let mut reported = BTreeSet::new();
-    for ex in ctx.client().exchanges() {
+    let exchanges = ctx.client().exchanges();
+    // Records other rules deleted since they were seen: their self link rightly answers 404.
+    let deleted: BTreeSet<String> = exchanges
+        .iter()
+        .filter(|e| {
+            e.request.method == "DELETE" && e.status().is_some_and(|s| (200..300).contains(&s))
+        })
+        .flat_map(|e| {
+            let mut ids: Vec<String> = e
+                .path()
+                .rsplit('/')
+                .next()
+                .map(str::to_string)
+                .into_iter()
+                .collect();
+            if let Some(body) = e
+                .request
+                .body
+                .as_deref()
+                .and_then(|b| serde_json::from_str::<Value>(b).ok())
+            {
+                ids.extend(
+                    body.get("ids")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|v| v.as_str().map(str::to_string)),
+                );
+            }
+            ids
+        })
+        .collect();
+    for ex in exchanges.iter().cloned() {
         if is_bulk(&ex) || !ex.status().is_some_and(|s| (200..300).contains(&s)) {
+            continue;
+        }
+        // Follow links as the identity that saw the resource (another workspace's record is a
+        // 404 for everyone else, by design).
+        let role = match role_of(&ex) {
+            Some(r) => r,
+            None if !ex.request.headers.iter().any(|(k, _)| k == "authorization") => {
+                "full".to_string()
+            }
+            None => continue,
+        };
+        if !ctx.client().has_token(&role) {
             continue;
         }
         let Some(body) = ex.json() else { continue };
@@ -268,14 +312,18 @@ async fn self_links(ctx: &Ctx) -> Outcome {
                 &[&ex],
             );
             let target = path_and_query(link);
-            if !followed.contains_key(&target) && followed.len() >= 30 {
+            if deleted.contains(&id) {
                 continue;
             }
-            let got = match followed.get(&target) {
+            let key = (target.clone(), role.clone());
+            if !followed.contains_key(&key) && followed.len() >= 30 {
+                continue;
+            }
+            let got = match followed.get(&key) {
                 Some(g) => g.clone(),
                 None => {
-                    let g = ctx.send(Req::get(target.clone()).token("full")).await;
-                    followed.insert(target.clone(), g.clone());
+                    let g = ctx.send(Req::get(target.clone()).token(&role)).await;
+                    followed.insert(key, g.clone());
                     g
                 }
             };
@@ -295,6 +343,20 @@ async fn self_links(ctx: &Ctx) -> Outcome {
         }
     }
     f.outcome("no resource objects were seen")
+}
+
+/// The token role an exchange was sent with (`Bearer $SPECGATE_TOKEN_<ROLE>` after redaction).
+fn role_of(ex: &Exchange) -> Option<String> {
+    ex.request
+        .headers
+        .iter()
+        .find(|(k, _)| k == "authorization")
+        .and_then(|(_, v)| v.strip_prefix("Bearer $SPECGATE_TOKEN_"))
+        .filter(|r| {
+            r.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        })
+        .map(str::to_ascii_lowercase)
 }
 
 fn relative(_: &ApiModel, ex: &Exchange) -> Verdict {
