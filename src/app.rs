@@ -284,7 +284,6 @@ pub async fn check(
         .build()
         .map_err(|e| ClientError::Build(e.to_string()))?;
     let doc = spec::load(&spec_location, Some(&loader)).await?;
-    let schemas = spec::SchemaStore::new(&doc).ok();
     let model = spec::build(doc);
     let mut capabilities: BTreeSet<String> = config.token_values().into_keys().collect();
     capabilities.extend(config.capabilities.iter().cloned());
@@ -311,7 +310,6 @@ pub async fn check(
     let shared = Arc::new(Shared {
         client,
         model,
-        schemas,
         config,
         capabilities,
         marker,

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::client::{Client, Exchange, Req};
 use crate::config::Config;
-use crate::spec::{ApiModel, SchemaStore};
+use crate::spec::ApiModel;
 
 /// Hooks a target offers beyond HTTP (the in-process reference server offers them; a remote
 /// target does not, so rules needing them are skipped there).
@@ -27,7 +27,6 @@ pub trait TargetHooks: Send + Sync {
 pub struct Shared {
     pub client: Client,
     pub model: ApiModel,
-    pub schemas: Option<SchemaStore>,
     pub config: Config,
     /// Roles with a token, plus declared and detected capabilities.
     pub capabilities: BTreeSet<String>,
