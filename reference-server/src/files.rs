@@ -388,11 +388,7 @@ pub async fn list(
         },
         &q,
     )?;
-    let mut resp = json_response(StatusCode::OK, &out.body, None);
-    if let Some(l) = out.link_header.and_then(|l| HeaderValue::from_str(&l).ok()) {
-        resp.headers_mut().insert(header::LINK, l);
-    }
-    Ok(resp)
+    Ok(crate::handlers::resources::list_response(out))
 }
 
 pub async fn get_one(

@@ -365,7 +365,8 @@ fn fault_collection_links(st: &SharedState, out: &mut query::ListResponse) {
     }
 }
 
-fn list_response(out: query::ListResponse) -> Response {
+/// A collection page as a 200 JSON response with its RFC 8288 `Link` header.
+pub fn list_response(out: query::ListResponse) -> Response {
     let mut resp = json_response(StatusCode::OK, &out.body, None);
     if let Some(link) = out.link_header.and_then(|l| HeaderValue::from_str(&l).ok()) {
         resp.headers_mut().insert(header::LINK, link);
