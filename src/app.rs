@@ -92,6 +92,71 @@ pub struct CheckOptions {
     /// A ready-made configuration (tests build one with [`config_from_seed`]); wins over
     /// `config` and `specgate.toml`.
     pub config_value: Option<Config>,
+    /// With `reference`: how the in-process reference server is dressed up.
+    pub reference_profile: ReferenceProfile,
+}
+
+/// Shapes of the in-process reference server beyond the default plain-HTTP, current-version
+/// one, so rules that need a deprecated version or TLS can be exercised on it too.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReferenceProfile {
+    /// Serve the API as deprecated: a sunset date two years out (the first of March) and a
+    /// successor GA date 13 months before it (`deprecated-version`, `ga-date`).
+    pub deprecated: bool,
+    /// Serve over TLS with a certificate from a throwaway CA (trusted for this run only), and
+    /// redirect a plain-HTTP port to it (`https-target`).
+    pub tls: bool,
+}
+
+/// The throwaway PKI of a TLS reference run: kept alive until the run ends.
+struct ReferencePki {
+    _dir: tempfile::TempDir,
+    cert: PathBuf,
+    key: PathBuf,
+    ca: PathBuf,
+}
+
+/// A CA and a certificate it signed for 127.0.0.1 and localhost, written to a temporary
+/// directory.
+fn reference_pki() -> Result<ReferencePki, HarnessError> {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let fail = |e: &dyn std::fmt::Display| {
+        HarnessError::Reference(format!("failed to make a test certificate: {e}"))
+    };
+    let ca_key = KeyPair::generate().map_err(|e| fail(&e))?;
+    let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(|e| fail(&e))?;
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "specgate reference CA");
+    let ca_cert = ca.self_signed(&ca_key).map_err(|e| fail(&e))?;
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().map_err(|e| fail(&e))?;
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+        .map_err(|e| fail(&e))?
+        .signed_by(&key, &issuer)
+        .map_err(|e| fail(&e))?;
+    let dir = tempfile::tempdir().map_err(|e| fail(&e))?;
+    let pki = ReferencePki {
+        cert: dir.path().join("cert.pem"),
+        key: dir.path().join("key.pem"),
+        ca: dir.path().join("ca.pem"),
+        _dir: dir,
+    };
+    for (path, text) in [
+        (&pki.cert, leaf.pem()),
+        (&pki.key, key.serialize_pem()),
+        (&pki.ca, ca_cert.pem()),
+    ] {
+        std::fs::write(path, text).map_err(|e| fail(&e))?;
+    }
+    Ok(pki)
+}
+
+/// The sunset date of a deprecated reference run: the first of March two years out.
+fn reference_sunset() -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    chrono::NaiveDate::from_ymd_opt(today.year() + 2, 3, 1).unwrap_or(today)
 }
 
 /// Cases per property rule when `--cases` is not given: enough to hit ties, nulls and
@@ -150,7 +215,10 @@ pub async fn check(
     console: &mut dyn Write,
 ) -> Result<(RunReport, u8), HarnessError> {
     let seed = opts.seed.unwrap_or_else(rand::random);
+    let mut opts = opts;
     let mut reference = None;
+    let mut redirect_listener = None;
+    let mut _pki = None;
     let (mut config, base_url, spec_location, hooks): (
         Config,
         String,
@@ -166,6 +234,16 @@ pub async fn check(
             ..reference_server::Config::default()
         };
         reference_protocol_settings(&mut rc);
+        let profile = opts.reference_profile;
+        if profile.deprecated {
+            rc.sunset = Some(reference_sunset());
+        }
+        if profile.tls {
+            let pki = reference_pki()?;
+            rc.tls = Some((pki.cert.clone(), pki.key.clone()));
+            opts.ca_cert = Some(pki.ca.clone());
+            _pki = Some(pki);
+        }
         let (server, seeded) = reference_server::start_seeded(rc.clone())
             .await
             .map_err(|e| HarnessError::Reference(e.to_string()))?;
@@ -173,6 +251,19 @@ pub async fn check(
         let hooks: Arc<dyn TargetHooks> = Arc::new(ReferenceHooks(server.state.clone()));
         let mut cfg = config_from_seed(&seeded);
         declare_reference_protocol(&mut cfg, &rc);
+        if let Some(sunset) = rc.sunset {
+            let ga = sunset - chrono::Months::new(13);
+            cfg.deprecation.ga_date = Some(ga.format("%Y-%m-%d").to_string());
+        }
+        if profile.tls {
+            let addr: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
+            let (task, port) =
+                reference_server::server::serve_https_redirect_on(addr, server.addr.port())
+                    .await
+                    .map_err(|e| HarnessError::Reference(e.to_string()))?;
+            cfg.http_url = Some(format!("http://127.0.0.1:{port}"));
+            redirect_listener = Some(task);
+        }
         reference = Some(server);
         // The served document, unless a copy is named (to judge a target that serves none).
         let spec = opts
@@ -334,6 +425,9 @@ pub async fn check(
             if let Some(server) = reference {
                 server.shutdown().await;
             }
+            if let Some(task) = redirect_listener {
+                task.abort();
+            }
             return Err(HarnessError::Interrupted { cleaned, created });
         }
     };
@@ -342,6 +436,9 @@ pub async fn check(
     }
     if let Some(server) = reference {
         server.shutdown().await;
+    }
+    if let Some(task) = redirect_listener {
+        task.abort();
     }
     let _ = console.write_all(
         report::console::render(

@@ -5,6 +5,7 @@ pub mod client;
 pub mod config;
 pub mod exit;
 pub mod generate;
+pub mod mutants;
 pub mod oracle;
 pub mod parse;
 pub mod report;

@@ -88,7 +88,29 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
-    /// List every rule: id, level, family, section, statement, needs, implemented.
+    /// Prove the rules: certify the bundled reference server clean (every rule must hold), then
+    /// with each catalogued mutant planted (its target rules must fail with evidence). Writes a
+    /// markdown kill matrix; exits 1 when a mutant survives, the clean run fails, or an
+    /// implemented rule has no mutant.
+    #[command(after_help = AFTER_HELP)]
+    Mutants {
+        /// Only mutants whose name matches (glob, comma-separated or repeated).
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// Where to write the kill matrix.
+        #[arg(long, default_value = "reports/mutants.md")]
+        report: PathBuf,
+        /// Mutants certified at the same time.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+        jobs: u16,
+        /// Seed of every run.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// List the catalogue instead of running it.
+        #[arg(long)]
+        list: bool,
+    },
+    /// List every rule: id, level, family, section, statement, needs, implemented, proven_by.
     Rules {
         #[arg(long, default_value = "table")]
         format: RulesFormat,
@@ -166,24 +188,73 @@ fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
+        Command::Mutants {
+            only,
+            report,
+            jobs,
+            seed,
+            list,
+        } => {
+            if list {
+                for m in specgate::mutants::all() {
+                    println!("{:<44} {}", m.name, m.targets.join(", "));
+                }
+                return ExitCode::from(exit::OK);
+            }
+            let opts = specgate::mutants::MatrixOptions {
+                only,
+                jobs: jobs.into(),
+                seed,
+                report: Some(report.clone()),
+            };
+            match rt.block_on(specgate::mutants::run_matrix(&opts)) {
+                Ok(r) => {
+                    print!("{}", specgate::mutants::summary(&r));
+                    println!("kill matrix written to {}", report.display());
+                    ExitCode::from(if r.passed() {
+                        exit::OK
+                    } else {
+                        exit::RULE_FAILED
+                    })
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(exit::USAGE)
+                }
+            }
+        }
         Command::Rules { format } => {
-            let cat = specgate::rules::catalogue();
             match format {
                 RulesFormat::Json => {
+                    let cat = specgate::rules::catalogue_json();
                     println!("{}", serde_json::to_string_pretty(&cat).unwrap_or_default())
                 }
                 RulesFormat::Table => {
+                    let cat = specgate::rules::catalogue();
+                    let mut proven = 0;
                     for r in &cat {
+                        let by = specgate::mutants::proving(&r.id);
+                        if r.implemented && !by.is_empty() {
+                            proven += 1;
+                        }
                         println!(
-                            "{:<70} {:<6} {:<4} {}",
+                            "{:<70} {:<6} {:<4} {:<20} {}",
                             r.id,
                             r.level.as_str(),
                             if r.implemented { "yes" } else { "no" },
-                            r.family
+                            r.family,
+                            match (r.implemented, by.len()) {
+                                (false, _) => String::new(),
+                                (true, 0) => "UNPROVEN".to_string(),
+                                (true, n) => format!("proven by {n} mutant(s)"),
+                            }
                         );
                     }
                     let implemented = cat.iter().filter(|r| r.implemented).count();
-                    println!("\n{} rules, {implemented} implemented", cat.len());
+                    println!(
+                        "\n{} rules, {implemented} implemented, {proven} proven by a mutant",
+                        cat.len()
+                    );
                 }
             }
             ExitCode::from(exit::OK)

@@ -206,9 +206,23 @@ pub async fn serve_https_redirect(
     addr: SocketAddr,
     https_port: u16,
 ) -> Result<tokio::task::JoinHandle<()>, StartError> {
+    serve_https_redirect_on(addr, https_port)
+        .await
+        .map(|(task, _)| task)
+}
+
+/// [`serve_https_redirect`] on `addr` (port 0 for any free one), returning the port it bound.
+pub async fn serve_https_redirect_on(
+    addr: SocketAddr,
+    https_port: u16,
+) -> Result<(tokio::task::JoinHandle<()>, u16), StartError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| StartError::Bind { addr, source })?;
+    let port = listener
+        .local_addr()
+        .map_err(|source| StartError::Bind { addr, source })?
+        .port();
     let app = Router::new().fallback(move |uri: Uri, headers: axum::http::HeaderMap| async move {
         let host = headers
             .get(header::HOST)
@@ -226,7 +240,10 @@ pub async fn serve_https_redirect(
         }
         r
     });
-    Ok(tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    }))
+    Ok((
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        }),
+        port,
+    ))
 }

@@ -164,6 +164,25 @@ pub fn catalogue() -> Vec<RuleInfo> {
     out
 }
 
+/// The catalogue as `specgate rules --format json` prints it: each rule's metadata plus
+/// `proven_by`, the mutants whose kill proves the rule fires (empty for an unproven rule), and
+/// `proven` (implemented and at least one mutant).
+pub fn catalogue_json() -> Vec<serde_json::Value> {
+    catalogue()
+        .into_iter()
+        .map(|r| {
+            let proven_by = crate::mutants::proving(&r.id);
+            let proven = r.implemented && !proven_by.is_empty();
+            let mut v = serde_json::to_value(&r).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("proven_by".into(), serde_json::json!(proven_by));
+                o.insert("proven".into(), serde_json::json!(proven));
+            }
+            v
+        })
+        .collect()
+}
+
 /// Metadata of one rule id (inventory or extra).
 pub fn info(id: &str) -> Option<RuleInfo> {
     catalogue().into_iter().find(|r| r.id == id)

@@ -1,0 +1,4 @@
+//! Mutants proving the `auth` rules.
+use crate::mutants::Mutant;
+
+pub const MUTANTS: &[Mutant] = &[];

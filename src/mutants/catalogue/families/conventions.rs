@@ -1,0 +1,4 @@
+//! Mutants proving the `conventions` rules.
+use crate::mutants::Mutant;
+
+pub const MUTANTS: &[Mutant] = &[];

@@ -1,0 +1,4 @@
+//! Mutants proving the `security-headers` rules.
+use crate::mutants::Mutant;
+
+pub const MUTANTS: &[Mutant] = &[];

@@ -1,0 +1,4 @@
+//! Mutants proving the `token-format` rules.
+use crate::mutants::Mutant;
+
+pub const MUTANTS: &[Mutant] = &[];
