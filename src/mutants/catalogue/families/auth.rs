@@ -1,4 +1,8 @@
 //! Mutants proving the `auth` rules.
 use crate::mutants::Mutant;
 
-pub const MUTANTS: &[Mutant] = &[];
+pub const MUTANTS: &[Mutant] = &[Mutant::fault(
+    "access-token-query-accepted",
+    &["auth.tokens-sole-auth-mechanism"],
+    "Access token query accepted.",
+)];

@@ -1,4 +1,8 @@
 //! Mutants proving the `money` rules.
 use crate::mutants::Mutant;
 
-pub const MUTANTS: &[Mutant] = &[];
+pub const MUTANTS: &[Mutant] = &[Mutant::fault(
+    "money-cents-as-decimal",
+    &["money.integer-cents"],
+    "Money cents as decimal.",
+)];

@@ -1,4 +1,11 @@
 //! Mutants proving the `put-patch` rules.
 use crate::mutants::Mutant;
 
-pub const MUTANTS: &[Mutant] = &[];
+pub const MUTANTS: &[Mutant] = &[Mutant::fault(
+    "put-merges-like-patch",
+    &[
+        "put-patch.put-requires-all-required-fields",
+        "put-patch.put-resets-omitted-fields",
+    ],
+    "Put merges like patch.",
+)];
