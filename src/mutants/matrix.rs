@@ -235,11 +235,28 @@ fn judge_target(report: &RunReport, id: &str) -> Result<(), String> {
     }
 }
 
+/// The rules a mutant's run selects: its targets, plus, when a target is an observer (it judges
+/// the traffic other rules send, and alone might see too little), that target's family and the
+/// `envelope` probes (a create, read, update and delete of every resource). Only the targets are
+/// judged.
+fn selection_for(m: &Mutant) -> Vec<String> {
+    let mut rules: BTreeSet<String> = m.targets.iter().map(|t| t.to_string()).collect();
+    for r in rules::all() {
+        if m.targets.contains(&r.id) && matches!(r.kind, Kind::Observer) {
+            if let Some((family, _)) = r.id.split_once('.') {
+                rules.insert(family.to_string());
+            }
+            rules.insert("envelope".to_string());
+        }
+    }
+    rules.into_iter().collect()
+}
+
 async fn run_mutant(m: Mutant, seed: u64) -> MutantResult {
     let started = Instant::now();
     let plan = Plan {
         faults: m.fault.map(|f| vec![f.to_string()]).unwrap_or_default(),
-        rules: m.targets.iter().map(|t| t.to_string()).collect(),
+        rules: selection_for(&m),
         profile: m.profile,
         document: m.document,
         baseline: m.baseline,

@@ -1,6 +1,7 @@
 //! Requests every run sends first when observer rules are selected, so that headers, problem
 //! bodies and request ids are judged on error paths too (401, 404, 405, 400, preflight), not
-//! only on the happy path other rules walk.
+//! only on the happy path other rules walk, and so that an observer selected alone still sees a
+//! collection and a single record (the first one the collection lists).
 
 use reqwest::Method;
 
@@ -23,8 +24,7 @@ pub async fn warmup(ctx: &Ctx) {
         .token("full")
         .no_retry(),
     ];
-    if let Some(list) = list {
-        reqs.push(Req::get(list.clone()).token("full"));
+    if let Some(list) = list.clone() {
         reqs.push(Req::get(list.clone()).no_retry());
         reqs.push(
             Req::new(Method::DELETE, list.clone())
@@ -52,4 +52,29 @@ pub async fn warmup(ctx: &Ctx) {
     for r in reqs {
         ctx.send(r).await;
     }
+    // Every collection (up to a few), and the first record of each read alone: list and
+    // single-resource responses of every kind for the observers to judge.
+    let lists: Vec<String> = model
+        .list_operations()
+        .filter(|o| !o.public && o.path_params() == 0)
+        .map(|o| o.full_path.clone())
+        .take(WARMUP_COLLECTIONS)
+        .collect();
+    for list in lists {
+        let ex = ctx.send(Req::get(list.clone()).token("full")).await;
+        let first = (ex.status() == Some(200))
+            .then(|| super::ctx::data(&ex))
+            .flatten()
+            .and_then(|d| d.as_array())
+            .and_then(|rows| rows.first())
+            .and_then(|row| row.get("id"))
+            .and_then(|id| id.as_str())
+            .map(|id| format!("{list}/{id}"));
+        if let Some(path) = first {
+            ctx.send(Req::get(path).token("full")).await;
+        }
+    }
 }
+
+/// Collections the warmup reads (two requests each).
+const WARMUP_COLLECTIONS: usize = 8;
