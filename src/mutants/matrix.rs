@@ -208,12 +208,14 @@ fn harness_message(e: &HarnessError) -> String {
 }
 
 /// Did `id` fail with evidence in `report`? `Ok` when killed, `Err(what happened)` otherwise.
-fn judge_target(report: &RunReport, id: &str) -> Result<(), String> {
+/// Evidence is a finding naming exchanges; for a static rule, or a mutant planted in a document
+/// (the served contract or the baseline), a finding naming the document location will do.
+fn judge_target(report: &RunReport, id: &str, document_evidence: bool) -> Result<(), String> {
     let Some(r) = report.results.iter().find(|r| r.info.id == id) else {
         return Err("not in the report (not selected or not implemented)".into());
     };
     let o = &r.outcome;
-    let static_rule = r.info.kind == Some(Kind::Static);
+    let static_rule = document_evidence || r.info.kind == Some(Kind::Static);
     match o.status {
         Status::Failed if o.harness_error => Err(format!(
             "failed as a harness error, not a finding: {}",
@@ -269,17 +271,19 @@ async fn run_mutant(m: Mutant, seed: u64) -> MutantResult {
         Ok(report) => (
             m.targets
                 .iter()
-                .map(|t| match judge_target(&report, t) {
-                    Ok(()) => TargetResult {
-                        rule: t.to_string(),
-                        killed: true,
-                        detail: String::new(),
-                    },
-                    Err(detail) => TargetResult {
-                        rule: t.to_string(),
-                        killed: false,
-                        detail,
-                    },
+                .map(|t| {
+                    match judge_target(&report, t, m.document.is_some() || m.baseline.is_some()) {
+                        Ok(()) => TargetResult {
+                            rule: t.to_string(),
+                            killed: true,
+                            detail: String::new(),
+                        },
+                        Err(detail) => TargetResult {
+                            rule: t.to_string(),
+                            killed: false,
+                            detail,
+                        },
+                    }
                 })
                 .collect(),
             None,
