@@ -174,6 +174,11 @@ impl TargetHooks for ReferenceHooks {
     fn age_idempotency_keys(&self, by: Duration) -> bool {
         reference_server::idempotency::age_keys(&self.0, by).is_ok()
     }
+
+    fn set_dependency_broken(&self, broken: bool) -> bool {
+        self.0.db.set_broken(broken);
+        true
+    }
 }
 
 /// A config naming every token the seeded reference server created.

@@ -77,6 +77,14 @@ enum Command {
         /// to watch a rule fire.
         #[arg(long = "reference-fault", requires = "reference")]
         reference_faults: Vec<String>,
+        /// With --reference: serve the API as deprecated (a sunset date, and a successor GA date
+        /// 13 months before it), so the deprecation rules run.
+        #[arg(long, requires = "reference")]
+        reference_deprecated: bool,
+        /// With --reference: serve it over TLS with a throwaway CA, redirecting a plain-HTTP port,
+        /// so the https rules run.
+        #[arg(long, requires = "reference")]
+        reference_tls: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -162,6 +170,8 @@ fn main() -> ExitCode {
             ca_cert,
             timeout,
             reference_faults,
+            reference_deprecated,
+            reference_tls,
             cases,
             common,
         } => {
@@ -174,6 +184,10 @@ fn main() -> ExitCode {
                 ca_cert,
                 timeout: timeout.map(Duration::from_secs),
                 reference_faults,
+                reference_profile: app::ReferenceProfile {
+                    deprecated: reference_deprecated,
+                    tls: reference_tls,
+                },
                 cases,
                 ..options(common)
             };

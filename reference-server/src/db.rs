@@ -181,6 +181,7 @@ pub enum DbError {
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
     available: Arc<AtomicBool>,
+    broken: Arc<AtomicBool>,
 }
 
 impl Db {
@@ -209,6 +210,7 @@ impl Db {
         Ok(Db {
             conn: Arc::new(Mutex::new(conn)),
             available: Arc::new(AtomicBool::new(true)),
+            broken: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -218,12 +220,20 @@ impl Db {
         if !self.available.load(Ordering::Relaxed) {
             return Err(DbError::Unavailable);
         }
+        if self.broken.load(Ordering::Relaxed) {
+            return Err(DbError::Sql(rusqlite::Error::InvalidQuery));
+        }
         self.conn.lock().map_err(|_| DbError::Unavailable)
     }
 
     /// Simulates a database outage (true = available).
     pub fn set_available(&self, available: bool) {
         self.available.store(available, Ordering::Relaxed);
+    }
+
+    /// Simulates a database answering with unexpected errors (the 500 path; true = broken).
+    pub fn set_broken(&self, broken: bool) {
+        self.broken.store(broken, Ordering::Relaxed);
     }
 
     /// Runs a trivial query; false when the database cannot serve.

@@ -107,7 +107,17 @@ fn under_prefix<'a>(model: &ApiModel, exchanges: &'a [Arc<Exchange>]) -> Vec<&'a
     exchanges
         .iter()
         .filter(|e| e.response.is_some() && e.path().starts_with(p.as_str()))
+        .filter(|e| !https_upgrade(e))
         .collect()
+}
+
+/// A plain-HTTP request redirected to HTTPS: the transport's answer, not the API's.
+fn https_upgrade(ex: &Exchange) -> bool {
+    ex.request.url.starts_with("http://")
+        && ex.status().is_some_and(|s| (300..400).contains(&s))
+        && ex
+            .header("location")
+            .is_some_and(|l| l.starts_with("https://"))
 }
 
 fn deprecation_header(model: &ApiModel, exchanges: &[Arc<Exchange>]) -> Outcome {

@@ -1355,6 +1355,22 @@ async fn conflict(ctx: &Ctx) -> Outcome {
             }
         }
     }
+    // Provoke a second kind when none was seen: revoking a workspace's last admin token.
+    if !ctx
+        .client()
+        .exchanges()
+        .iter()
+        .any(|e| e.status() == Some(409))
+    {
+        if let Some(ex) = super::token_revocation::provoke_last_admin_conflict(ctx).await {
+            if ex.status() != Some(409) {
+                f.note(format!(
+                    "revoking the workspace's last admin token gave {} (the guide also allows 422 or 403)",
+                    ex.status().map_or("no response".to_string(), |s| s.to_string())
+                ));
+            }
+        }
+    }
     let all = ctx.client().exchanges();
     let judged = judge_all(&all, |ex| {
         if ex.status() != Some(409) {

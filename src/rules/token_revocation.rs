@@ -51,6 +51,33 @@ pub const RULES: &[Rule] = &[
     },
 ];
 
+/// Asks the target to revoke the `second_workspace` token, its workspace's only configured
+/// admin, with itself: a correct target refuses (409 conflict, C-reading: or 422/403). Used by
+/// `errors.conflict-409` to see a conflict on purpose. `None` when the role or its id is not
+/// configured, or its workspace has another admin token configured.
+pub async fn provoke_last_admin_conflict(ctx: &Ctx) -> Option<std::sync::Arc<Exchange>> {
+    let role = "second_workspace";
+    let id = ctx.token_id(role)?;
+    let cfg = &ctx.shared.config;
+    let ws = cfg.tokens.get(role).and_then(|t| t.workspace.clone());
+    let admins = cfg
+        .tokens
+        .values()
+        .filter(|t| t.admin && t.workspace == ws)
+        .count();
+    if admins != 1 {
+        return None;
+    }
+    Some(
+        ctx.send(
+            Req::new(Method::DELETE, token_path(ctx, &id))
+                .token(role)
+                .no_retry(),
+        )
+        .await,
+    )
+}
+
 fn token_path(ctx: &Ctx, id: &str) -> String {
     ctx.path(&format!("/tokens/{id}"))
 }

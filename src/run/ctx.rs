@@ -21,6 +21,12 @@ pub trait TargetHooks: Send + Sync {
     fn age_idempotency_keys(&self, _by: std::time::Duration) -> bool {
         false
     }
+
+    /// Makes a critical dependency answer with unexpected errors (true) or heals it (false),
+    /// so the target's 500 path can be seen on purpose. Returns false when the target cannot.
+    fn set_dependency_broken(&self, _broken: bool) -> bool {
+        false
+    }
 }
 
 /// State shared by every rule of a run.

@@ -52,6 +52,15 @@ pub async fn warmup(ctx: &Ctx) {
     for r in reqs {
         ctx.send(r).await;
     }
+    // The 500 path, where the target offers a switch for it (the reference server's hooks):
+    // one collection read while its database answers with unexpected errors.
+    if let (Some(hooks), Some(list)) = (ctx.shared.hooks.as_ref(), list.as_ref()) {
+        if hooks.set_dependency_broken(true) {
+            ctx.send(Req::get(list.clone()).token("full").no_retry())
+                .await;
+            hooks.set_dependency_broken(false);
+        }
+    }
     // Every collection (up to a few), and the first record of each read alone: list and
     // single-resource responses of every kind for the observers to judge.
     let lists: Vec<String> = model
