@@ -32,8 +32,9 @@ fn timestamp_re() -> regex::Regex {
 }
 
 /// The requests of a run in send order, normalised: server-chosen UUIDs (seen in a response
-/// before any request used them) become `<server-id N>` in order of first use, timestamps
-/// `<ts>`.
+/// before any request used them, or the ids of the tokens the reference server minted at
+/// seeding, which the run's configuration names) become `<server-id N>` in order of first use,
+/// timestamps `<ts>`.
 fn normalised(exchanges: &[std::sync::Arc<Exchange>]) -> Vec<String> {
     let mut exchanges: Vec<&Exchange> = exchanges.iter().map(|e| &**e).collect();
     exchanges.sort_by_key(|e| e.seq);
@@ -57,6 +58,12 @@ fn normalised(exchanges: &[std::sync::Arc<Exchange>]) -> Vec<String> {
             ex.request.body.as_deref().unwrap_or("")
         );
         let mut line = stamps.replace_all(&line, "<ts>").into_owned();
+        // Token ids come from the seeding, not from a response the run saw.
+        if let Some(rest) = decoded.split("/tokens/").nth(1) {
+            if let Some(m) = uuids.find(rest) {
+                from_server.insert(m.as_str().to_ascii_lowercase());
+            }
+        }
         for m in uuids.find_iter(&line.clone()) {
             let id = m.as_str().to_ascii_lowercase();
             if from_server.contains(&id) {
