@@ -138,6 +138,9 @@ pub fn summary(r: &MatrixReport) -> String {
     for c in &clean_failed {
         let _ = writeln!(out, "CLEAN FAIL  {}: {}", c.rule, one_line(&c.detail));
     }
+    for c in r.clean_skipped() {
+        let _ = writeln!(out, "CLEAN SKIP  {}: {}", c.rule, one_line(&c.detail));
+    }
     for m in r.survivors() {
         match &m.error {
             Some(e) => {
@@ -163,7 +166,7 @@ pub fn summary(r: &MatrixReport) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{} mutants, {killed} killed, {} survived; {} of {} implemented rules proven, {} unproven; clean run: {} rules, {} failed ({:.1} s); {:.1} s in all",
+        "\n{} mutants, {killed} killed, {} survived; {} of {} implemented rules proven, {} unproven; clean run: {} rules, {} failed, {} skipped ({:.1} s); {:.1} s in all",
         r.mutants.len(),
         r.mutants.len() - killed,
         r.proven().len(),
@@ -171,6 +174,7 @@ pub fn summary(r: &MatrixReport) -> String {
         if r.partial { 0 } else { r.unproven.len() },
         r.clean.len(),
         clean_failed.len(),
+        r.clean_skipped().len(),
         r.clean_duration.as_secs_f64(),
         r.duration.as_secs_f64()
     );

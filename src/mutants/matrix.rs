@@ -126,10 +126,20 @@ impl MatrixReport {
             .collect()
     }
 
-    /// The gate: a clean run without failures or errors, every mutant killed, and (for a full
-    /// run) no implemented rule without a mutant.
+    /// Rules the clean runs skipped (a rule proven to fire must also be shown to pass).
+    pub fn clean_skipped(&self) -> Vec<&CleanResult> {
+        self.clean
+            .iter()
+            .filter(|c| c.status == Status::Skipped)
+            .collect()
+    }
+
+    /// The gate: a clean run where every selected rule passed (none failed, none skipped, no
+    /// harness error), every mutant killed, and (for a full run) no implemented rule without a
+    /// mutant.
     pub fn passed(&self) -> bool {
         self.clean_failed().is_empty()
+            && self.clean_skipped().is_empty()
             && self.clean_errors.is_empty()
             && self.survivors().is_empty()
             && (self.partial || self.unproven.is_empty())
