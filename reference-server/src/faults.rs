@@ -69,6 +69,8 @@ pub const NAMES: &[&str] = &[
     "agents-served-as-html",
     "agents-bloated",
     "agents-missing-endpoint",
+    // token revocation
+    "token-revocation-unauthenticated",
     // token info
     "token-info-missing-rate-limit",
     "token-info-public",
@@ -257,6 +259,17 @@ pub async fn before(st: &SharedState, req: Request) -> (Request, Seen) {
                 .header(header::WWW_AUTHENTICATE, "Bearer")
                 .into_response(),
         );
+    } else if seen.on("token-revocation-unauthenticated")
+        && !has_auth
+        && parts.method == Method::DELETE
+        && seen.path.starts_with("/api/v1/tokens/")
+    {
+        // The revocation route mounted with the public routes: anyone who knows a token's id
+        // revokes it.
+        seen.respond = Some(revoke_anonymously(
+            st,
+            &seen.path["/api/v1/tokens/".len()..],
+        ));
     } else if seen.on("token-info-public") && get && !has_auth && seen.path == "/api/v1/token" {
         seen.respond = Some(crate::util::json_response(
             StatusCode::OK,
@@ -303,6 +316,22 @@ pub async fn before(st: &SharedState, req: Request) -> (Request, Seen) {
         body
     };
     (Request::from_parts(parts, body), seen)
+}
+
+/// Fault `token-revocation-unauthenticated`: revokes token `id` for an anonymous caller.
+fn revoke_anonymously(st: &SharedState, id: &str) -> Response {
+    let revoked = st.db.lock().ok().and_then(|conn| {
+        conn.execute(
+            "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+            [&crate::util::now(), id],
+        )
+        .ok()
+    });
+    st.tokens.evict_token(id);
+    match revoked {
+        Some(_) => StatusCode::NO_CONTENT.into_response(),
+        None => Problem::internal().into_response(),
+    }
 }
 
 fn media_type(h: &axum::http::HeaderMap) -> String {

@@ -36,6 +36,7 @@ fn resource_table(resource_type: &str) -> Option<&'static str> {
 
 /// Checks resource_type/resource_id: allowed type, read scope on it, a live row of the workspace.
 fn check_target(
+    st: &SharedState,
     conn: &Connection,
     t: &AuthToken,
     resource_type: &str,
@@ -50,7 +51,11 @@ fn check_target(
         errors.insert("resource_id".into(), json!(["invalid_uuid"]));
     } else if !t.allows(table, "read") {
         errors.insert("resource_id".into(), json!(["insufficient_scope"]));
-    } else if !crate::validate::live_exists(conn, table, &t.workspace_id, resource_id)? {
+    } else if !st.fault("files-owner-not-checked")
+        && !crate::validate::live_exists(conn, table, &t.workspace_id, resource_id)?
+    {
+        // (Fault `files-owner-not-checked`: only the id's format is checked, not that the
+        // record exists in the workspace.)
         errors.insert("resource_id".into(), json!(["not_found"]));
     }
     Ok(())
@@ -183,22 +188,29 @@ pub async fn upload(
     let md5 = Md5::digest(&data);
     if let Some(given) = util::header_str(&headers, "content-md5") {
         let b64 = base64::engine::general_purpose::STANDARD.encode(md5);
-        if given.trim() != b64 && !given.trim().eq_ignore_ascii_case(&hex::encode(md5)) {
+        // Fault: only the hex form is compared, so a correct base64 Content-MD5 is refused.
+        let b64_ok = given.trim() == b64 && !st.fault("files-md5-hex-only");
+        if !b64_ok && !given.trim().eq_ignore_ascii_case(&hex::encode(md5)) {
             errors.insert("content_md5".into(), json!(["invalid_format"]));
         }
     }
     let conn = st.db.lock()?;
-    check_target(&conn, &t, &resource_type, &resource_id, &mut errors)?;
+    check_target(&st, &conn, &t, &resource_type, &resource_id, &mut errors)?;
     if !errors.is_empty() {
         return Err(Problem::validation(errors));
     }
     let id = util::new_id();
     let now = util::now();
+    // Fault: size_bytes taken from the request's Content-Length (the whole multipart body).
+    let size = match util::header_str(&headers, "content-length").and_then(|v| v.parse().ok()) {
+        Some(n) if st.fault("files-size-from-content-length") => n,
+        _ => data.len() as i64,
+    };
     conn.execute(
         "INSERT INTO files (id, workspace_id, filename, content_type, size_bytes, checksum_md5, resource_type,
                             resource_id, status, content, inserted_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'uploaded', ?9, ?10, ?10)",
-        params![id, t.workspace_id, filename, mime, data.len() as i64, hex::encode(md5), resource_type,
+        params![id, t.workspace_id, filename, mime, size, hex::encode(md5), resource_type,
                 resource_id.to_ascii_lowercase(), data.to_vec(), now],
     )?;
     file_response(&conn, &t.workspace_id, &id, StatusCode::CREATED)
@@ -258,7 +270,8 @@ pub async fn presign(
         Some(0) => {
             errors.insert("size_bytes".into(), json!(["greater_than"]));
         }
-        Some(n) if n > MAX_PRESIGNED => {
+        // Fault: the presign endpoint forgets the 500 MB cap (only direct uploads are capped).
+        Some(n) if n > MAX_PRESIGNED && !st.fault("files-presign-size-unchecked") => {
             errors.insert("size_bytes".into(), json!(["less_than"]));
         }
         _ => {}
@@ -268,13 +281,19 @@ pub async fn presign(
         s("resource_id").unwrap_or_default(),
     );
     let conn = st.db.lock()?;
-    check_target(&conn, &t, &rt, &rid, &mut errors)?;
+    check_target(&st, &conn, &t, &rt, &rid, &mut errors)?;
     if !errors.is_empty() {
         return Err(Problem::validation(errors));
     }
     let id = util::new_id();
     let signature = hex::encode(sha2::Sha256::digest(util::new_id().as_bytes()));
-    let expires = util::in_future(std::time::Duration::from_secs(3600));
+    // Fault: the upload URL's lifetime read from an unset setting, so it is born expired.
+    let ttl = if st.fault("files-presign-url-born-expired") {
+        0
+    } else {
+        3600
+    };
+    let expires = util::in_future(std::time::Duration::from_secs(ttl));
     let now = util::now();
     conn.execute(
         "INSERT INTO files (id, workspace_id, filename, content_type, size_bytes, resource_type, resource_id,
@@ -454,8 +473,16 @@ pub async fn download(
     let conn = st.db.lock()?;
     let row = conn
         .query_row(
-            "SELECT content, content_type, filename FROM files
-             WHERE id = ?1 AND workspace_id = ?2 AND deleted_at IS NULL AND status = 'uploaded'",
+            // Fault: downloads read only what came through presigned storage.
+            &format!(
+                "SELECT content, content_type, filename FROM files
+             WHERE id = ?1 AND workspace_id = ?2 AND deleted_at IS NULL AND status = 'uploaded'{}",
+                if st.fault("files-download-presigned-only") {
+                    " AND upload_signature IS NOT NULL"
+                } else {
+                    ""
+                }
+            ),
             [&id, &t.workspace_id],
             |r| {
                 Ok((

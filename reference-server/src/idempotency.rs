@@ -35,6 +35,13 @@ pub async fn idempotency(State(st): State<SharedState>, req: Request, next: Next
     if !applies {
         return next.run(req).await;
     }
+    // Fault: keys accepted on collection POSTs only; an action under an item
+    // (`/{id}/restore`) refuses them.
+    let segments = req.uri().path().trim_matches('/').split('/').count();
+    if st.fault("idempotency-key-rejected-on-actions") && segments > 4 {
+        return Problem::bad_request("Idempotency-Key is only supported when creating a resource.")
+            .into_response();
+    }
     let key = match req
         .headers()
         .get("idempotency-key")
@@ -182,14 +189,17 @@ fn lookup(
     let Some((stored_fp, status, headers, body, created_at)) = row else {
         return Ok(None);
     };
-    let expired = chrono::DateTime::parse_from_rfc3339(&created_at)
-        .map(|t| {
-            let age = chrono::Utc::now().signed_duration_since(t);
-            age.to_std()
-                .map(|a| a >= st.config.idempotency_ttl)
-                .unwrap_or(false)
-        })
-        .unwrap_or(true);
+    // Fault: the lookup never checks the key's age (and nothing purges old keys).
+    let never_expire = st.fault("idempotency-keys-never-expire");
+    let expired = !never_expire
+        && chrono::DateTime::parse_from_rfc3339(&created_at)
+            .map(|t| {
+                let age = chrono::Utc::now().signed_duration_since(t);
+                age.to_std()
+                    .map(|a| a >= st.config.idempotency_ttl)
+                    .unwrap_or(false)
+            })
+            .unwrap_or(true);
     if expired {
         conn.execute(
             "DELETE FROM idempotency_keys WHERE workspace_id = ?1 AND key = ?2",

@@ -113,13 +113,19 @@ pub async fn create_export(
         let conn = st.db.lock()?;
         conn.execute(
             "INSERT INTO jobs (id, workspace_id, kind, status, progress, params, created_at)
-             VALUES (?1, ?2, 'export', 'pending', 0, ?3, ?4)",
+             VALUES (?1, ?2, 'export', ?5, 0, ?3, ?4)",
             params![
                 id,
                 t.workspace_id,
                 json!({"resource": res.name, "format": format, "filter": filter, "fail": fail})
                     .to_string(),
-                util::now()
+                util::now(),
+                // Fault: jobs are created in the queue library's state, 'queued'.
+                if st.fault("job-status-queued") {
+                    "queued"
+                } else {
+                    "pending"
+                },
             ],
         )?;
         job_json(&conn, &t.workspace_id, &id)?.ok_or_else(Problem::internal)?
@@ -133,6 +139,15 @@ pub async fn create_export(
         filter,
         fail,
     ));
+    let mut job = job;
+    // Fault: the 202 serialises the job with the generic `id` key instead of `job_id`.
+    if st.fault("job-id-as-id") {
+        if let Some(j) = job.as_object_mut() {
+            if let Some(v) = j.remove("job_id") {
+                j.insert("id".into(), v);
+            }
+        }
+    }
     let mut resp = json_response(StatusCode::ACCEPTED, &json!({"data": job}), None);
     // Fault `job-without-location`: the 202 forgets to say where to poll.
     if let Ok(loc) = HeaderValue::from_str(&format!("/api/v1/jobs/{id}")) {
@@ -175,17 +190,33 @@ async fn run_export(
     let now = util::now();
     match outcome {
         Ok((bytes, ctype)) => {
-            let expires = util::in_future(st.config.export_ttl);
+            // Fault: the result link expires after one hour (a cache default), not 24 h.
+            let ttl = if st.fault("job-result-ttl-1h") {
+                std::time::Duration::from_secs(3600)
+            } else {
+                st.config.export_ttl
+            };
+            let expires = util::in_future(ttl);
+            // Fault: the worker forgets to bump progress to 100 when it completes.
+            let progress: i64 = if st.fault("job-completed-progress-stale") {
+                50
+            } else {
+                100
+            };
             set(
-                "UPDATE jobs SET status = 'completed', progress = 100, completed_at = ?1, expires_at = ?2,
+                "UPDATE jobs SET status = 'completed', progress = ?6, completed_at = ?1, expires_at = ?2,
                      result_body = ?3, result_content_type = ?4 WHERE id = ?5",
-                &[&now, &expires, &bytes, &ctype, &id],
+                &[&now, &expires, &bytes, &ctype, &id, &progress],
             );
         }
         Err(p) => {
             let mut err = p.body();
             if let Value::Object(m) = &mut err {
                 m.insert("instance".into(), json!(format!("/api/v1/jobs/{id}")));
+            }
+            // Fault: the failure stored as the bare message string, not a problem object.
+            if st.fault("job-error-as-string") {
+                err = err.get("detail").cloned().unwrap_or(Value::Null);
             }
             set(
                 "UPDATE jobs SET status = 'failed', completed_at = ?1, error = ?2 WHERE id = ?3",
@@ -274,7 +305,17 @@ pub async fn get_job(
 ) -> ApiResult<Response> {
     util::no_query(q.as_deref())?;
     let conn = st.db.lock()?;
-    let mut job = job_json(&conn, &t.workspace_id, &id)?.ok_or_else(Problem::not_found)?;
+    // Fault: the job is looked up by id alone, whatever workspace it belongs to.
+    let ws = if st.fault("job-lookup-ignores-workspace") {
+        conn.query_row("SELECT workspace_id FROM jobs WHERE id = ?1", [&id], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?
+        .unwrap_or_else(|| t.workspace_id.clone())
+    } else {
+        t.workspace_id.clone()
+    };
+    let mut job = job_json(&conn, &ws, &id)?.ok_or_else(Problem::not_found)?;
     // Fault: the status endpoint renders the job without its links.
     if st.fault("job-missing-self-link") {
         if let Some(j) = job.as_object_mut() {

@@ -84,13 +84,19 @@ pub fn spawn_dispatcher(state: Weak<AppState>, mut rx: mpsc::UnboundedReceiver<E
             if hooks.is_empty() {
                 continue;
             }
-            let payload = json!({
+            let mut payload = json!({
                 "id": util::new_id(),
                 "type": ev.kind,
                 "created_at": util::now(),
                 "data": ev.data,
                 "workspace_id": ev.workspace_id,
             });
+            // Fault: the event envelope is built without the workspace it belongs to.
+            if st.fault("webhook-event-without-workspace-id") {
+                if let Some(p) = payload.as_object_mut() {
+                    p.remove("workspace_id");
+                }
+            }
             let body = serde_json::to_vec(&payload).unwrap_or_default();
             for (hook_id, url, secret) in hooks {
                 let st = state.clone();
@@ -105,22 +111,29 @@ pub fn spawn_dispatcher(state: Weak<AppState>, mut rx: mpsc::UnboundedReceiver<E
 
 fn subscribed(st: &AppState, ev: &Event) -> rusqlite::Result<Vec<(String, String, String)>> {
     let conn = st.db.lock().map_err(|_| rusqlite::Error::InvalidQuery)?;
+    // Fault: the fan-out looks webhooks up by event type only, forgetting the workspace.
+    let any_workspace = st.fault("webhook-fanout-ignores-workspace");
     let mut stmt = conn.prepare_cached(
-        "SELECT id, url, secret, events FROM webhooks WHERE workspace_id = ?1 AND deleted_at IS NULL",
+        "SELECT id, url, secret, events, state FROM webhooks WHERE (workspace_id = ?1 OR ?2) AND deleted_at IS NULL",
     )?;
-    let rows = stmt.query_map([&ev.workspace_id], |r| {
+    let rows = stmt.query_map(params![ev.workspace_id, any_workspace], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
             r.get::<_, String>(2)?,
             r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, url, secret, events) = row?;
+        let (id, url, secret, events, state) = row?;
+        if state == "disabled" {
+            continue;
+        }
         let events: Vec<String> = serde_json::from_str(&events).unwrap_or_default();
-        if events.contains(&ev.kind) {
+        // Fault: every webhook of the workspace gets every event, whatever it subscribed to.
+        if events.contains(&ev.kind) || st.fault("webhook-subscription-ignored") {
             out.push((id, url, secret));
         }
     }
@@ -149,11 +162,24 @@ async fn deliver(
         }
         None => return,
     };
+    let mut body = body;
     for attempt in 0..=schedule.len() {
-        if attempt > 0 {
+        // Fault: the retry loop forgets to wait, so every attempt fires back to back.
+        let no_backoff = state
+            .upgrade()
+            .is_some_and(|st| st.fault("webhook-retry-without-backoff"));
+        if attempt > 0 && !no_backoff {
             tokio::time::sleep(schedule[attempt - 1]).await;
         }
         let Some(st) = state.upgrade() else { return };
+        // Fault: each attempt re-serialises the event with a freshly minted id, so a retry
+        // looks like a new event to the receiver.
+        if attempt > 0 && st.fault("webhook-retry-new-event-id") {
+            if let Ok(mut p) = serde_json::from_slice::<Value>(&body) {
+                p["id"] = json!(util::new_id());
+                body = serde_json::to_vec(&p).unwrap_or_default();
+            }
+        }
         let alive = st
             .db
             .lock()
@@ -175,10 +201,22 @@ async fn deliver(
         } else {
             sign(&secret, &body)
         };
-        let timeout = st.config.webhook_timeout;
+        // Fault: deliveries use the HTTP client's lax default timeout instead of the 10 s one.
+        let timeout = if st.fault("webhook-no-delivery-timeout") {
+            std::time::Duration::from_secs(300)
+        } else {
+            st.config.webhook_timeout
+        };
+        // Fault: deliveries sent with PUT (an "upsert the event" client helper).
+        let method = if st.fault("webhook-delivered-via-put") {
+            reqwest::Method::PUT
+        } else {
+            reqwest::Method::POST
+        };
+        let disable = st.fault("webhook-disabled-after-failures");
         drop(st);
         let result = client
-            .post(&url)
+            .request(method, &url)
             .timeout(timeout)
             .header(header::CONTENT_TYPE, "application/json")
             .header("x-webhook-signature", signature)
@@ -201,12 +239,14 @@ async fn deliver(
                     params![now, hook_id],
                 )
             } else {
+                // Fault: a webhook failing 5 times is switched off instead of marked failing.
+                let failed_state = if disable { "disabled" } else { "failing" };
                 conn.execute(
                     "UPDATE webhooks SET failure_count = failure_count + 1,
-                        state = CASE WHEN failure_count + 1 >= ?1 THEN 'failing' ELSE state END,
+                        state = CASE WHEN failure_count + 1 >= ?1 THEN ?4 ELSE state END,
                         updated_at = ?2
                      WHERE id = ?3",
-                    params![FAILING_AFTER, now, hook_id],
+                    params![FAILING_AFTER, now, hook_id, failed_state],
                 )
             };
         }
@@ -231,7 +271,10 @@ fn url_allowed(st: &SharedState, url: &str) -> Result<(), &'static str> {
         "https" => Ok(()),
         "http" => {
             let host = parsed.host_str().unwrap_or("");
-            if st.config.webhook_http_hosts.iter().any(|h| h == host) {
+            // Fault: any plain-http URL accepted, not only loopback ones.
+            if st.config.webhook_http_hosts.iter().any(|h| h == host)
+                || st.fault("webhook-http-urls-accepted")
+            {
                 Ok(())
             } else {
                 // Payloads are signed, not encrypted: https only (loopback excepted).
@@ -312,8 +355,14 @@ pub async fn create(
         params![id, t.workspace_id, url, serde_json::to_string(&events).unwrap_or_default(), secret, now],
     )?;
     let row = fetch_row(&conn, &WEBHOOKS, &t.workspace_id, &id)?.ok_or_else(Problem::internal)?;
+    // Fault: the registration answered 200 instead of 201 Created.
+    let status = if st.fault("webhook-create-returns-200") {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     let mut resp = json_response(
-        StatusCode::CREATED,
+        status,
         &json!({"data": Value::Object(row.data)}),
         Some(&util::etag(&id, row.version)),
     );

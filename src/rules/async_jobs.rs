@@ -318,6 +318,19 @@ async fn status_values(ctx: &Ctx) -> Outcome {
     };
     let mut f = Findings::default();
     let mut prev: Option<String> = status_of(&post);
+    // The 202's job is the first status seen (a short job may finish before the first poll).
+    if let Some(s) = &prev {
+        f.check(
+            STATUSES.contains(&s.as_str()),
+            || {
+                format!(
+                    "{} → 202: status '{s}' is not one of pending, running, completed, failed",
+                    what(&post)
+                )
+            },
+            &[&post],
+        );
+    }
     for ex in &polls {
         let Some(s) = status_of(ex) else {
             f.fail(

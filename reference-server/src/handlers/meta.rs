@@ -269,7 +269,8 @@ pub async fn revoke_token(
     if ws != t.workspace_id {
         return Err(Problem::not_found());
     }
-    if id != t.id && !t.is_admin {
+    // Fault `token-revocation-any-member`: the admin check is missing.
+    if id != t.id && !t.is_admin && !st.fault("token-revocation-any-member") {
         return Err(Problem::new(
             problem::INSUFFICIENT_SCOPE,
             "Only a workspace admin token or the token itself may revoke a token.",
@@ -284,7 +285,8 @@ pub async fn revoke_token(
                 [&ws],
                 |r| r.get(0),
             )?;
-            if admins <= 1 {
+            // Fault `last-admin-token-revocable`: the lockout guard is missing.
+            if admins <= 1 && !st.fault("last-admin-token-revocable") {
                 return Err(Problem::new(
                     problem::CONFLICT,
                     "This is the workspace's last admin token; it cannot be revoked (that would lock the workspace out).",
@@ -298,6 +300,14 @@ pub async fn revoke_token(
         if !st.fault("revoked-token-cached") {
             st.tokens.evict_token(&id);
         }
+    }
+    // Fault: the revocation answers 200 with the revoked token instead of 204 No Content.
+    if st.fault("token-revocation-returns-200") {
+        return Ok(json_response(
+            StatusCode::OK,
+            &json!({"data": {"id": id, "revoked": true}}),
+            None,
+        ));
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -317,6 +317,11 @@ async fn list(
     let pairs = util::query_pairs(raw.as_deref());
     let mut q = query::parse_list_query_with(res, &pairs, query_faults(&st))?;
     q.include_deleted = st.fault("soft-deleted-still-listed");
+    // Fault: the default live-records scope wins over filter[deleted_at], so soft-deleted
+    // records can never be listed.
+    if st.fault("deleted-filter-ignored") {
+        q.filters.retain(|f| !f.target.is_deleted_at());
+    }
     // Fault: collection links built from a configured public URL instead of a path.
     let base_path = if st.fault("absolute-links") {
         format!("https://api.example.com/api/v1/{}", res.name)
@@ -335,7 +340,15 @@ async fn list(
         &q,
     )?;
     fault_collection_links(&st, &mut out);
-    Ok(list_response(out))
+    // Fault: a conditional-GET helper tags every 200 GET, collections included.
+    let tag = st
+        .fault("collection-etag")
+        .then(|| etag(&out.body.to_string(), 0));
+    let mut resp = list_response(out);
+    if let Some(v) = tag.and_then(|t| HeaderValue::from_str(&t).ok()) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(resp)
 }
 
 /// Faults in collection links: `next-link-on-last-page` (the last page still points at a
@@ -556,7 +569,7 @@ async fn get_one(
             return Ok(resp);
         }
     }
-    single_response(
+    let mut resp = single_response(
         &conn,
         res,
         &ws,
@@ -564,7 +577,15 @@ async fn get_one(
         raw.as_deref(),
         StatusCode::OK,
         query_faults(&st),
-    )
+    )?;
+    // Fault: the ETag header set from the bare hash, without the entity-tag quotes.
+    if st.fault("etag-unquoted") {
+        let bare = tag.trim_matches('"').to_string();
+        if let Ok(v) = HeaderValue::from_str(&bare) {
+            resp.headers_mut().insert(header::ETAG, v);
+        }
+    }
+    Ok(resp)
 }
 
 /// Faults: a lookup by id that forgets the workspace. `cross-workspace-item-readable` serves
@@ -631,7 +652,19 @@ async fn update(
                     "PUT requires an If-Match header with the resource's current ETag.",
                 ));
             }
-            Some(im) if !etag_matches(im, &current_tag) => {
+            // Fault: PATCH treated like PUT, If-Match required.
+            None if mode == Mode::Patch && st.fault("patch-requires-if-match") => {
+                return Err(Problem::new(
+                    problem::PRECONDITION_REQUIRED,
+                    "PATCH requires an If-Match header with the resource's current ETag.",
+                ));
+            }
+            // Fault: If-Match compared with its quotes stripped, so it never matches.
+            Some(im)
+                if !etag_matches(im, &current_tag)
+                    || (st.fault("if-match-never-matches")
+                        && !etag_matches(im.trim_matches('"'), &current_tag)) =>
+            {
                 return Err(Problem::new(
                     problem::PRECONDITION_FAILED,
                     "The resource has been modified since your last read. Re-fetch and retry.",
@@ -737,11 +770,28 @@ async fn delete(
             _ => return Err(Problem::not_found()),
         };
         soft_delete(&conn, res, &t.workspace_id, &id)?;
+        // Fault: deleted_at stamped in the server's local time, with its offset.
+        if st.fault("deleted-at-local-time") {
+            let local = chrono::Utc::now()
+                .with_timezone(&chrono::FixedOffset::east_opt(2 * 3600).expect("valid offset"))
+                .format("%Y-%m-%dT%H:%M:%S%.6f%:z")
+                .to_string();
+            conn.execute(
+                &format!("UPDATE {} SET deleted_at = ?1 WHERE id = ?2", res.name),
+                [&local, &id],
+            )?;
+        }
         row.data
+    };
+    // Fault: a soft delete is an UPDATE of deleted_at, and the change hook announces it so.
+    let action = if st.fault("webhook-soft-delete-emits-updated") {
+        "updated"
+    } else {
+        "deleted"
     };
     st.events.emit(
         &t.workspace_id,
-        &format!("{}.deleted", res.type_name),
+        &format!("{}.{action}", res.type_name),
         Value::Object(data),
     );
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -775,6 +825,7 @@ async fn restore(
     let Some(row) = fetch_row(&conn, res, &t.workspace_id, &id)? else {
         return Err(Problem::not_found());
     };
+    let stale_tag = etag(&id, row.version);
     if row.deleted {
         conn.execute(
             &format!(
@@ -787,7 +838,11 @@ async fn restore(
         .map_err(write_error)?;
     }
     let row = fetch_row(&conn, res, &t.workspace_id, &id)?.ok_or_else(Problem::internal)?;
-    single_response(
+    // Fault: the restore answers 204 No Content instead of the restored resource.
+    if st.fault("restore-returns-204") {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let mut resp = single_response(
         &conn,
         res,
         &t.workspace_id,
@@ -795,11 +850,19 @@ async fn restore(
         raw.as_deref(),
         StatusCode::OK,
         query_faults(&st),
-    )
+    )?;
+    // Fault: the restore's ETag is computed from the row read before the update.
+    if st.fault("restore-stale-etag") {
+        if let Ok(v) = HeaderValue::from_str(&stale_tag) {
+            resp.headers_mut().insert(header::ETAG, v);
+        }
+    }
+    Ok(resp)
 }
 
 /// Reads `{key: [...]}` from a bulk body and enforces 1..=100 entries.
-fn bulk_entries(body: &Bytes, key: &str) -> ApiResult<Vec<Value>> {
+fn bulk_entries(st: &SharedState, body: &Bytes, key: &str) -> ApiResult<Vec<Value>> {
+    let max = MAX_BULK + usize::from(st.fault("bulk-limit-off-by-one"));
     let body = util::parse_json_object(body)?;
     let Some(entries) = body.get(key).and_then(Value::as_array) else {
         return Err(Problem::validation_one(key, "cant_be_blank"));
@@ -810,7 +873,8 @@ fn bulk_entries(body: &Bytes, key: &str) -> ApiResult<Vec<Value>> {
     if entries.is_empty() {
         return Err(Problem::validation_one(key, "cant_be_blank"));
     }
-    if entries.len() > MAX_BULK {
+    // Fault `bulk-limit-off-by-one` (set by the callers): one entry too many let through.
+    if entries.len() > max {
         return Err(Problem::new(
             problem::VALIDATION_FAILED,
             format!(
@@ -843,7 +907,7 @@ async fn bulk_create(
     body: Bytes,
 ) -> ApiResult<Response> {
     util::no_query(raw.as_deref())?;
-    let entries = bulk_entries(&body, "items")?;
+    let entries = bulk_entries(&st, &body, "items")?;
     let mut results = Vec::with_capacity(entries.len());
     let mut all_errors = Map::new();
     let mut created = Vec::new();
@@ -877,9 +941,17 @@ async fn bulk_create(
                         m.remove("status");
                     }
                     results.push(json!({"index": i, "id": null, "status": "failed", "error": err}));
+                    // Fault: validation bails out at the first invalid item.
+                    if st.fault("bulk-validation-stops-at-first-error") {
+                        break;
+                    }
                 }
             }
         }
+    }
+    // Fault: successes and failures collected apart and concatenated, out of input order.
+    if st.fault("bulk-results-out-of-order") {
+        results.sort_by_key(|r| r["status"] != "created");
     }
     let ok = created.len();
     for data in created {
@@ -890,7 +962,8 @@ async fn bulk_create(
         );
     }
     let total = entries.len();
-    if ok == 0 {
+    // Fault `bulk-all-failed-207`: no special case for a batch in which every item failed.
+    if ok == 0 && !st.fault("bulk-all-failed-207") {
         return Err(Problem::new(
             problem::VALIDATION_FAILED,
             format!("All {total} items failed validation."),
@@ -898,7 +971,12 @@ async fn bulk_create(
         .with("errors", Value::Object(all_errors)));
     }
     let status = if ok == total {
-        StatusCode::CREATED
+        // Fault: the all-succeeded case answered 200, like the bulk update.
+        if st.fault("bulk-create-returns-200") {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        }
     } else {
         StatusCode::MULTI_STATUS
     };
@@ -922,7 +1000,7 @@ async fn bulk_update(
     body: Bytes,
 ) -> ApiResult<Response> {
     util::no_query(raw.as_deref())?;
-    let entries = bulk_entries(&body, "items")?;
+    let entries = bulk_entries(&st, &body, "items")?;
     let mut errors = Map::new();
     let mut results = Vec::new();
     let mut updated = Vec::new();
@@ -1014,7 +1092,7 @@ async fn bulk_delete(
     body: Bytes,
 ) -> ApiResult<Response> {
     util::no_query(raw.as_deref())?;
-    let ids = bulk_entries(&body, "ids")?;
+    let ids = bulk_entries(&st, &body, "ids")?;
     let mut errors = Map::new();
     let mut deleted = Vec::new();
     {
@@ -1053,6 +1131,10 @@ async fn bulk_delete(
             &format!("{}.deleted", res.type_name),
             Value::Object(data),
         );
+    }
+    // Fault: the bulk delete answers like a single DELETE, 204 No Content.
+    if st.fault("bulk-delete-returns-204") {
+        return Ok(StatusCode::NO_CONTENT.into_response());
     }
     Ok(json_response(
         StatusCode::OK,

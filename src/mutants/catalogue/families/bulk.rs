@@ -20,4 +20,34 @@ pub const MUTANTS: &[Mutant] = &[
         ],
         "Bulk update undocumented 207.",
     ),
+    Mutant::fault(
+        "bulk-create-returns-200",
+        &["bulk.create-all-succeed-201"],
+        "A bulk create in which every item succeeds answers 200 OK instead of 201 Created.",
+    ),
+    Mutant::fault(
+        "bulk-delete-returns-204",
+        &["bulk.update-delete-all-succeed-200"],
+        "The bulk delete answers like a single DELETE, 204 No Content, instead of 200 with its results.",
+    ),
+    Mutant::fault(
+        "bulk-limit-off-by-one",
+        &["bulk.max-100-items"],
+        "The item cap is checked one too late, so 101 items are accepted.",
+    ),
+    Mutant::fault(
+        "bulk-all-failed-207",
+        &["bulk.all-fail-422"],
+        "A batch in which every item fails answers 207 Multi-Status instead of 422.",
+    ),
+    Mutant::fault(
+        "bulk-validation-stops-at-first-error",
+        &["bulk.items-validated-independently"],
+        "Validation bails out at the first invalid item, so later items get no error of their own.",
+    ),
+    Mutant::fault(
+        "bulk-results-out-of-order",
+        &["bulk.mixed-207-with-per-item-results"],
+        "Per-item results are collected as successes then failures, so data[] is not in input order.",
+    ),
 ];

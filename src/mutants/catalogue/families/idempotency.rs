@@ -33,4 +33,14 @@ pub const MUTANTS: &[Mutant] = &[
         ],
         "Idempotency not stored.",
     ),
+    Mutant::fault(
+        "idempotency-key-rejected-on-actions",
+        &["idempotency.optional-but-recommended-on-post"],
+        "Idempotency-Key is accepted on collection POSTs only; an action such as POST /{id}/restore refuses it with 400.",
+    ),
+    Mutant::fault(
+        "idempotency-keys-never-expire",
+        &["idempotency.keys-expire-after-24h"],
+        "The key lookup never checks the key's age, so a key from days ago still replays.",
+    ),
 ];
