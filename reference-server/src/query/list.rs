@@ -211,12 +211,16 @@ fn offset_page(
             },
         ),
     ];
-    let pagination = json!({
-        "page": page,
-        "per_page": q.per_page,
-        "total_count": total,
-        "total_pages": total_pages,
-    });
+    let pagination = if q.faults.with_count_false_zero && !q.with_count {
+        json!({"page": page, "per_page": q.per_page, "total_count": 0, "total_pages": 0})
+    } else {
+        json!({
+            "page": page,
+            "per_page": q.per_page,
+            "total_count": total,
+            "total_pages": total_pages,
+        })
+    };
     Ok((rows, pagination, links))
 }
 
@@ -246,7 +250,7 @@ fn cursor_page(
             )?;
             let has_more = rows.len() > per_page;
             rows.truncate(per_page);
-            let next = if has_more {
+            let next = if has_more || q.faults.cursor_next_on_last_page {
                 rows.last().map(|r| make(r, Direction::Next))
             } else {
                 None
@@ -268,7 +272,7 @@ fn cursor_page(
             )?;
             let has_more = rows.len() > per_page;
             rows.truncate(per_page);
-            let next = if has_more {
+            let next = if has_more || q.faults.cursor_next_on_last_page {
                 rows.last().map(|r| make(r, Direction::Next))
             } else {
                 None
@@ -340,13 +344,43 @@ fn cursor_page(
         ("prev", prev.as_deref().map(url)),
         ("next", next.as_deref().map(url)),
     ];
-    let pagination = json!({
+    let mut pagination = json!({
         "per_page": q.per_page,
         "has_more": has_more,
         "next_cursor": next,
         "prev_cursor": prev,
     });
+    cursor_faults(conn, ctx, q, filter, &mut pagination)?;
     Ok((rows, pagination, links))
+}
+
+/// Fault switches of the cursor pagination object: cursors as the keyset object, null
+/// cursors omitted, a `total_count` added.
+fn cursor_faults(
+    conn: &rusqlite::Connection,
+    ctx: &ListContext,
+    q: &ListQuery,
+    filter: &Sql,
+    pagination: &mut Value,
+) -> rusqlite::Result<()> {
+    let f = q.faults;
+    let Some(p) = pagination.as_object_mut() else {
+        return Ok(());
+    };
+    for key in ["next_cursor", "prev_cursor"] {
+        if f.cursor_as_object {
+            if let Some(wire) = p.get(key).and_then(Value::as_str).and_then(Cursor::wire) {
+                p.insert(key.into(), wire);
+            }
+        }
+        if f.cursor_nulls_omitted && p.get(key).is_some_and(Value::is_null) {
+            p.remove(key);
+        }
+    }
+    if f.cursor_with_totals {
+        p.insert("total_count".into(), json!(count(conn, ctx.res, filter)?));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

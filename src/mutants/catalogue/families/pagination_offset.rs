@@ -21,4 +21,24 @@ pub const MUTANTS: &[Mutant] = &[
         ],
         "Total count ignores search.",
     ),
+    Mutant::fault(
+        "nested-list-unpaginated",
+        &["pagination-offset.all-collections-paginated"],
+        "Nested sub-collections (/items/{id}/comments) return every child as a bare {data} with no pagination object.",
+    ),
+    Mutant::fault(
+        "default-per-page-25",
+        &["pagination-offset.default-strategy-page-1-per-page-100"],
+        "Offset pagination falls back to the framework's default page size of 25 when per_page is absent.",
+    ),
+    Mutant::fault(
+        "page-below-1-rejected",
+        &["pagination-offset.page-below-1-treated-as-1"],
+        "page=0 and negative pages are rejected with 400 instead of treated as page 1.",
+    ),
+    Mutant::fault(
+        "with-count-false-totals-zero",
+        &["pagination-offset.with-count-false-nulls-totals"],
+        "with_count=false skips the count but serialises the missing totals as 0 instead of null.",
+    ),
 ];
