@@ -25,6 +25,7 @@ pub const QUERY_FAULTS: &[&str] = &[
     "cursor-next-cursor-on-last-page",
     "cursor-invalid-restarts",
     "cursor-as-json-object",
+    "cursor-prev-off-by-one",
     "cursor-per-page-max-100",
     "unknown-sort-field-ignored",
     "default-sort-oldest-first",
@@ -78,6 +79,8 @@ pub struct QueryFaults {
     pub cursor_invalid_restarts: bool,
     /// `next_cursor`/`prev_cursor` are the keyset object itself, not an opaque string.
     pub cursor_as_object: bool,
+    /// The `prev` cursor of a page is built from its last row instead of its first.
+    pub cursor_prev_off_by_one: bool,
     /// Cursor mode clamps `per_page` to 100 instead of 500.
     pub cursor_per_page_100: bool,
     /// An unknown sort field is dropped (default order) instead of rejected.
@@ -124,6 +127,7 @@ impl QueryFaults {
             cursor_next_on_last_page: on("cursor-next-cursor-on-last-page"),
             cursor_invalid_restarts: on("cursor-invalid-restarts"),
             cursor_as_object: on("cursor-as-json-object"),
+            cursor_prev_off_by_one: on("cursor-prev-off-by-one"),
             cursor_per_page_100: on("cursor-per-page-max-100"),
             unknown_sort_ignored: on("unknown-sort-field-ignored"),
             default_sort_ascending: on("default-sort-oldest-first"),

@@ -277,7 +277,13 @@ fn cursor_page(
             } else {
                 None
             };
-            let prev = rows.first().map(|r| make(r, Direction::Prev));
+            // Fault `cursor_prev_off_by_one`: the prev cursor is built from the page's last row.
+            let boundary = if q.faults.cursor_prev_off_by_one {
+                rows.last()
+            } else {
+                rows.first()
+            };
+            let prev = boundary.map(|r| make(r, Direction::Prev));
             (rows, has_more, next, prev)
         }
         Some(c) => {

@@ -13,6 +13,11 @@ pub const MUTANTS: &[Mutant] = &[
         "The cursor pagination object is serialised with null fields skipped, so the first page has no prev_cursor and the last no next_cursor.",
     ),
     Mutant::fault(
+        "cursor-prev-off-by-one",
+        &["pagination-cursor.response-shape"],
+        "A page's prev cursor is built from its last row instead of its first, so following links.prev from page 2 returns the rows just before page 2's last row, not page 1.",
+    ),
+    Mutant::fault(
         "cursor-pagination-with-totals",
         &["pagination-cursor.no-page-or-total-count"],
         "Cursor pages also run a COUNT(*) and report total_count, as offset pages do.",
