@@ -217,6 +217,19 @@ fn no_totals(_: &Dataset, _: &QuerySpec, w: &Walk) -> CaseResult {
 
 fn has_more(_: &Dataset, _: &QuerySpec, w: &Walk) -> CaseResult {
     let last = w.pages.len() - 1;
+    // has_more true must mean more rows: an empty page after it shows the page before it was
+    // the last one (has_more guessed from a full page, without looking ahead).
+    if last > 0 && w.sizes[last] == 0 {
+        let (before, empty) = (&w.pages[last - 1], &w.pages[last]);
+        return Err(Fail::new(
+            format!(
+                "{}: page {} said has_more true, but following its next_cursor gave an empty page: it was the last page and should have said has_more false",
+                label(before),
+                last,
+            ),
+            &[before, empty],
+        ));
+    }
     for (i, ex) in w.pages.iter().enumerate() {
         let p = pagination(ex);
         let more = p.get("has_more").and_then(Value::as_bool);

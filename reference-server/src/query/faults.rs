@@ -23,6 +23,7 @@ pub const QUERY_FAULTS: &[&str] = &[
     "cursor-null-cursors-omitted",
     "cursor-pagination-with-totals",
     "cursor-next-cursor-on-last-page",
+    "cursor-has-more-without-lookahead",
     "cursor-invalid-restarts",
     "cursor-as-json-object",
     "cursor-prev-off-by-one",
@@ -75,6 +76,9 @@ pub struct QueryFaults {
     pub cursor_with_totals: bool,
     /// The last cursor page still carries a `next_cursor` (to its last row).
     pub cursor_next_on_last_page: bool,
+    /// `has_more` is "the page is full" (no look-ahead row), so a last page that is exactly
+    /// full says has_more true and is followed by an empty page.
+    pub cursor_has_more_without_lookahead: bool,
     /// A cursor that does not decode restarts the walk at the first page.
     pub cursor_invalid_restarts: bool,
     /// `next_cursor`/`prev_cursor` are the keyset object itself, not an opaque string.
@@ -125,6 +129,7 @@ impl QueryFaults {
             cursor_nulls_omitted: on("cursor-null-cursors-omitted"),
             cursor_with_totals: on("cursor-pagination-with-totals"),
             cursor_next_on_last_page: on("cursor-next-cursor-on-last-page"),
+            cursor_has_more_without_lookahead: on("cursor-has-more-without-lookahead"),
             cursor_invalid_restarts: on("cursor-invalid-restarts"),
             cursor_as_object: on("cursor-as-json-object"),
             cursor_prev_off_by_one: on("cursor-prev-off-by-one"),

@@ -233,6 +233,8 @@ fn cursor_page(
 ) -> rusqlite::Result<(Vec<Fetched>, Value, Links)> {
     let per_page = q.per_page as usize;
     let limit = per_page as i64 + 1;
+    // Fault `cursor_has_more_without_lookahead`: a full page is taken to mean more rows.
+    let lookahead_off = q.faults.cursor_has_more_without_lookahead;
     let spec = q.sort_spec();
     let make = |row: &Fetched, direction: Direction| {
         Cursor {
@@ -248,7 +250,7 @@ fn cursor_page(
             let mut rows = select(
                 conn, ctx.res, q.faults, &q.sort, filter, None, false, limit, 0,
             )?;
-            let has_more = rows.len() > per_page;
+            let has_more = rows.len() > per_page || (lookahead_off && rows.len() == per_page);
             rows.truncate(per_page);
             let next = if has_more || q.faults.cursor_next_on_last_page {
                 rows.last().map(|r| make(r, Direction::Next))
@@ -270,7 +272,7 @@ fn cursor_page(
                 limit,
                 0,
             )?;
-            let has_more = rows.len() > per_page;
+            let has_more = rows.len() > per_page || (lookahead_off && rows.len() == per_page);
             rows.truncate(per_page);
             let next = if has_more || q.faults.cursor_next_on_last_page {
                 rows.last().map(|r| make(r, Direction::Next))

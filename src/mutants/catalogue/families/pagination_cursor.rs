@@ -28,6 +28,11 @@ pub const MUTANTS: &[Mutant] = &[
         "next_cursor is always built from the page's last row, so the last page (has_more false) still carries one.",
     ),
     Mutant::fault(
+        "cursor-has-more-without-lookahead",
+        &["pagination-cursor.has-more-false-on-last-page"],
+        "has_more is computed as \"the page is full\" instead of fetching one row ahead, so a last page that is exactly full says has_more true and leads to an empty page.",
+    ),
+    Mutant::fault(
         "cursor-invalid-restarts",
         &["pagination-cursor.invalid-or-expired-cursor-400"],
         "A cursor that does not decode is treated as no cursor, so the walk silently restarts at the first page instead of giving 400.",
