@@ -5,7 +5,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "cursor-skips-tied-rows",
         &["pagination-cursor.next-cursor-continues-without-gaps"],
-        "Cursor skips tied rows.",
+        "The keyset WHERE compares the sort value only, without the id tiebreaker, so rows tied with a page's last row are skipped.",
     ),
     Mutant::fault(
         "cursor-null-cursors-omitted",

@@ -5,12 +5,12 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "offset-last-link-off-by-one",
         &["pagination-offset.pagination-object-shape"],
-        "Offset last link off by one.",
+        "links.last is built from total_count / per_page without rounding up, so it points one page short when the last page is partial.",
     ),
     Mutant::fault(
         "per-page-not-clamped",
         &["pagination-offset.per-page-clamped-to-500"],
-        "Per page not clamped.",
+        "per_page above 500 is honoured instead of clamped to 500.",
     ),
     Mutant::fault(
         "total-count-ignores-search",
@@ -19,7 +19,7 @@ pub const MUTANTS: &[Mutant] = &[
             "pagination-offset.empty-result-shape",
             "search.total-count-reflects-search",
         ],
-        "Total count ignores search.",
+        "total_count is counted with the filters but without the q search.",
     ),
     Mutant::fault(
         "nested-list-unpaginated",

@@ -5,7 +5,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "post-search-ignores-sort",
         &["post-search.same-capabilities-as-get"],
-        "Post search ignores sort.",
+        "POST /search drops the body's sort and returns the default order.",
     ),
     Mutant::fault(
         "post-search-returns-201",

@@ -12,7 +12,7 @@ pub const MUTANTS: &[Mutant] = &[
             "sorting.composes-with-filters-search-pagination",
             "sorting.cursor-includes-sort",
         ],
-        "Sort case insensitive.",
+        "Text sort keys are ordered with COLLATE NOCASE, so case variants interleave instead of sorting in code-point order.",
     ),
     Mutant::fault(
         "unknown-sort-field-ignored",
