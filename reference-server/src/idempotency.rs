@@ -28,6 +28,15 @@ const MAX_KEY_LEN: usize = 255;
 const STORED_HEADERS: &[&str] = &["content-type", "etag", "location"];
 
 pub async fn idempotency(State(st): State<SharedState>, req: Request, next: Next) -> Response {
+    // Fault: every POST must carry a key, the read-only POST /search included.
+    if st.fault("search-requires-idempotency-key")
+        && req.method() == Method::POST
+        && req.uri().path().ends_with("/search")
+        && !req.headers().contains_key("idempotency-key")
+    {
+        return Problem::bad_request("The Idempotency-Key header is required on POST requests.")
+            .into_response();
+    }
     let applies = (req.method() == Method::POST
         || (req.method() == Method::PATCH && st.fault("idempotency-applied-to-patch")))
         && !req.uri().path().ends_with("/search")

@@ -265,7 +265,15 @@ pub async fn authenticate(State(st): State<SharedState>, mut req: Request, next:
             return resp;
         }
     }
-    if let Some((resource, action)) = required_scope(req.method(), &path) {
+    let scope = required_scope(req.method(), &path).map(|(resource, action)| {
+        // Fault: POST maps to write with no exception for the read-only POST /search.
+        if st.fault("search-requires-write-scope") && path.ends_with("/search") {
+            (resource, "write")
+        } else {
+            (resource, action)
+        }
+    });
+    if let Some((resource, action)) = scope {
         let allowed = token.allows(&resource, action)
             || (resource == "jobs" && token.allows("exports", action));
         if !allowed && !st.fault("scopes-not-enforced") {

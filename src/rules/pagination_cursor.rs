@@ -19,7 +19,7 @@ use crate::run::walk::{self, Walk, label, link_pairs, pagination, param};
 
 pub const RULES: &[Rule] = &[
     Rule::property("pagination-cursor.response-shape", &[], |c| {
-        walk_rule(c, shape).boxed()
+        shape_rule(c).boxed()
     }),
     Rule::property("pagination-cursor.no-page-or-total-count", &[], |c| {
         walk_rule(c, no_totals).boxed()
@@ -84,6 +84,61 @@ async fn walk_rule(ctx: &Ctx, check: WalkCheck) -> Outcome {
     o
 }
 
+/// [`shape`] on every page of a cursor walk, then `links.prev` of page 2 followed back.
+async fn shape_rule(ctx: &Ctx) -> Outcome {
+    let ds = match setup(ctx).await {
+        Ok(d) => d,
+        Err(o) => return o,
+    };
+    let strat = arb_list_query(&ds, None, 0..=1, 0..=2, false);
+    grammar::property(ctx, ds, strat, |ctx, ds, spec| {
+        async move {
+            let w =
+                walk::cursor_walk(ctx, &ds.collection, &base_pairs(ctx, ds, &spec).await).await?;
+            let n = shape(ds, &spec, &w)?;
+            Ok(n + prev_returns_first_page(ctx, &w).await?)
+        }
+        .boxed()
+    })
+    .await
+}
+
+/// Following `links.prev` from the second page returns the first page's rows.
+async fn prev_returns_first_page(ctx: &Ctx, w: &Walk) -> CaseResult {
+    let (Some(p1), Some(p2)) = (w.pages.first(), w.pages.get(1)) else {
+        return Ok(0);
+    };
+    let prev = p2
+        .json()
+        .and_then(|j| j.pointer("/links/prev"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let Some(prev) = prev else {
+        return Err(Fail::new(
+            format!("{}: the second cursor page has no links.prev", label(p2)),
+            &[p2],
+        ));
+    };
+    let (path, pairs) = link_pairs(&prev);
+    let back = walk::get(ctx, &path, &pairs).await;
+    let want = walk::ids(&w.rows[..w.sizes[0]]);
+    let got = walk::ids(&walk::rows(&back)?);
+    if got != want {
+        return Err(Fail::new(
+            format!(
+                "{}: following links.prev of the second page returned {} row(s) [{}] instead of the first page's {} [{}]",
+                label(&back),
+                got.len(),
+                got.join(", "),
+                want.len(),
+                want.join(", ")
+            ),
+            &[p1, p2, &back],
+        ));
+    }
+    Ok(1)
+}
+
 fn shape(_: &Dataset, spec: &QuerySpec, w: &Walk) -> CaseResult {
     let mut n = 0;
     for (i, ex) in w.pages.iter().enumerate() {
@@ -111,20 +166,22 @@ fn shape(_: &Dataset, spec: &QuerySpec, w: &Walk) -> CaseResult {
             .and_then(|j| j.get("links"))
             .cloned()
             .unwrap_or(Value::Null);
-        let next_link = links.get("next").and_then(Value::as_str);
-        match (p.get("next_cursor").and_then(Value::as_str), next_link) {
-            (Some(c), Some(l)) if param(&link_pairs(l).1, "cursor") == Some(c) => {}
-            (None, None) => {}
-            (c, l) => {
-                return Err(Fail::new(
-                    format!(
-                        "{}: links.next ({}) must carry cursor=<next_cursor> ({})",
-                        label(ex),
-                        l.unwrap_or("null"),
-                        c.unwrap_or("null")
-                    ),
-                    &[ex],
-                ));
+        for rel in ["next", "prev"] {
+            let link = links.get(rel).and_then(Value::as_str);
+            match (p.get(format!("{rel}_cursor")).and_then(Value::as_str), link) {
+                (Some(c), Some(l)) if param(&link_pairs(l).1, "cursor") == Some(c) => {}
+                (None, None) => {}
+                (c, l) => {
+                    return Err(Fail::new(
+                        format!(
+                            "{}: links.{rel} ({}) must carry cursor=<{rel}_cursor> ({})",
+                            label(ex),
+                            l.unwrap_or("null"),
+                            c.unwrap_or("null")
+                        ),
+                        &[ex],
+                    ));
+                }
             }
         }
         walk::links_agree(ex).map_err(|m| Fail::new(format!("{}: {m}", label(ex)), &[ex]))?;
@@ -160,6 +217,19 @@ fn no_totals(_: &Dataset, _: &QuerySpec, w: &Walk) -> CaseResult {
 
 fn has_more(_: &Dataset, _: &QuerySpec, w: &Walk) -> CaseResult {
     let last = w.pages.len() - 1;
+    // has_more true must mean more rows: an empty page after it shows the page before it was
+    // the last one (has_more guessed from a full page, without looking ahead).
+    if last > 0 && w.sizes[last] == 0 {
+        let (before, empty) = (&w.pages[last - 1], &w.pages[last]);
+        return Err(Fail::new(
+            format!(
+                "{}: page {} said has_more true, but following its next_cursor gave an empty page: it was the last page and should have said has_more false",
+                label(before),
+                last,
+            ),
+            &[before, empty],
+        ));
+    }
     for (i, ex) in w.pages.iter().enumerate() {
         let p = pagination(ex);
         let more = p.get("has_more").and_then(Value::as_bool);

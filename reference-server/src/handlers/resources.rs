@@ -315,12 +315,24 @@ async fn list(
     _unused: Option<()>,
 ) -> ApiResult<Response> {
     let pairs = util::query_pairs(raw.as_deref());
+    // Fault: the ORDER BY builder has room for 3 sort keys; a 4th overflows it (500).
+    if st.fault("sort-fourth-field-500")
+        && pairs
+            .iter()
+            .any(|(k, v)| k == "sort" && v.split(',').count() > 3)
+    {
+        return Err(Problem::internal());
+    }
     let mut q = query::parse_list_query_with(res, &pairs, query_faults(&st))?;
     q.include_deleted = st.fault("soft-deleted-still-listed");
     // Fault: the default live-records scope wins over filter[deleted_at], so soft-deleted
     // records can never be listed.
     if st.fault("deleted-filter-ignored") {
         q.filters.retain(|f| !f.target.is_deleted_at());
+    }
+    // Fault: the GET list never passes `q` on to the query (only POST /search searches).
+    if st.fault("list-ignores-q") {
+        q.q = None;
     }
     // Fault: collection links built from a configured public URL instead of a path.
     let base_path = if st.fault("absolute-links") {
@@ -419,7 +431,12 @@ async fn search(
         },
         &q,
     )?;
-    Ok(list_response(out))
+    let mut resp = list_response(out);
+    // Fault: POST /search answers 201 Created, like every other POST.
+    if st.fault("post-search-returns-201") {
+        *resp.status_mut() = StatusCode::CREATED;
+    }
+    Ok(resp)
 }
 
 async fn nested(
@@ -432,14 +449,19 @@ async fn nested(
     raw: Option<String>,
 ) -> ApiResult<Response> {
     let pairs = util::query_pairs(raw.as_deref());
-    let q = query::parse_list_query_with(child, &pairs, query_faults(&st))?;
+    let mut q = query::parse_list_query_with(child, &pairs, query_faults(&st))?;
+    // Fault: nested lists return every child as a bare `{data}`, unpaginated.
+    let unpaginated = st.fault("nested-list-unpaginated");
+    if unpaginated {
+        q.per_page = 100_000;
+    }
     let conn = st.db.lock()?;
     match fetch_row(&conn, parent, &t.workspace_id, &id)? {
         Some(row) if !row.deleted => {}
         _ => return Err(Problem::not_found()),
     }
     let base_path = format!("/api/v1/{}/{id}/{}", parent.name, child.name);
-    let out = query::run_list(
+    let mut out = query::run_list(
         &conn,
         &ListContext {
             res: child,
@@ -450,6 +472,14 @@ async fn nested(
         },
         &q,
     )?;
+    if unpaginated {
+        let data = out.body["data"].take();
+        return Ok(json_response(
+            StatusCode::OK,
+            &json!({ "data": data }),
+            None,
+        ));
+    }
     Ok(list_response(out))
 }
 

@@ -89,6 +89,11 @@ impl Cursor {
         ENGINE.encode(json)
     }
 
+    /// The keyset object a token encodes, as JSON (for the `cursor-as-json-object` fault).
+    pub fn wire(token: &str) -> Option<serde_json::Value> {
+        serde_json::from_slice(&ENGINE.decode(token).ok()?).ok()
+    }
+
     /// Decodes and validates a token against the request's sort.
     pub fn decode(token: &str, sort: &[SortKey], sort_spec: &str) -> Result<Cursor, QueryError> {
         let bytes = ENGINE

@@ -12,6 +12,25 @@ pub const QUERY_FAULTS: &[&str] = &[
     "offset-last-link-off-by-one",
     "total-count-ignores-search",
     "per-page-not-clamped",
+    // search, pagination (offset and cursor), sorting
+    "search-blank-q-rejected",
+    "search-case-sensitive",
+    "search-words-ored",
+    "search-or-precedence",
+    "default-per-page-25",
+    "page-below-1-rejected",
+    "with-count-false-totals-zero",
+    "cursor-null-cursors-omitted",
+    "cursor-pagination-with-totals",
+    "cursor-next-cursor-on-last-page",
+    "cursor-has-more-without-lookahead",
+    "cursor-invalid-restarts",
+    "cursor-as-json-object",
+    "cursor-prev-off-by-one",
+    "cursor-per-page-max-100",
+    "unknown-sort-field-ignored",
+    "default-sort-oldest-first",
+    "jsonb-field-sortable",
     "unknown-filter-field-ignored",
     "fields-drop-id",
     "included-not-deduplicated",
@@ -36,6 +55,44 @@ pub struct QueryFaults {
     pub count_ignores_search: bool,
     /// `per_page` above 500 is honoured instead of clamped.
     pub per_page_unclamped: bool,
+    /// A blank or whitespace-only `q` is rejected with 400 (min length 1) instead of ignored.
+    pub search_blank_rejected: bool,
+    /// Search words match case-sensitively (`instr` instead of a case-folded match).
+    pub search_case_sensitive: bool,
+    /// Search words are ORed instead of ANDed.
+    pub search_words_ored: bool,
+    /// The search's `OR` across searchable fields is not parenthesised, so it escapes the
+    /// `AND` of the other conditions.
+    pub search_or_precedence: bool,
+    /// Offset mode's default `per_page` is 25 (a framework default) instead of 100.
+    pub default_per_page_25: bool,
+    /// `page` below 1 is rejected with 400 instead of treated as 1.
+    pub page_below_1_rejected: bool,
+    /// `with_count=false` reports `total_count`/`total_pages` as 0 instead of null.
+    pub with_count_false_zero: bool,
+    /// Cursor pagination omits `next_cursor`/`prev_cursor` when they are null.
+    pub cursor_nulls_omitted: bool,
+    /// Cursor pagination also carries `total_count`.
+    pub cursor_with_totals: bool,
+    /// The last cursor page still carries a `next_cursor` (to its last row).
+    pub cursor_next_on_last_page: bool,
+    /// `has_more` is "the page is full" (no look-ahead row), so a last page that is exactly
+    /// full says has_more true and is followed by an empty page.
+    pub cursor_has_more_without_lookahead: bool,
+    /// A cursor that does not decode restarts the walk at the first page.
+    pub cursor_invalid_restarts: bool,
+    /// `next_cursor`/`prev_cursor` are the keyset object itself, not an opaque string.
+    pub cursor_as_object: bool,
+    /// The `prev` cursor of a page is built from its last row instead of its first.
+    pub cursor_prev_off_by_one: bool,
+    /// Cursor mode clamps `per_page` to 100 instead of 500.
+    pub cursor_per_page_100: bool,
+    /// An unknown sort field is dropped (default order) instead of rejected.
+    pub unknown_sort_ignored: bool,
+    /// The default order is `inserted_at` ascending (oldest first).
+    pub default_sort_ascending: bool,
+    /// JSON (JSONB) fields are accepted as sort keys.
+    pub jsonb_sortable: bool,
     /// A filter on an unknown field is dropped instead of rejected.
     pub unknown_filter_ignored: bool,
     /// Sparse fieldsets drop `id`.
@@ -62,6 +119,24 @@ impl QueryFaults {
             last_link_off_by_one: on("offset-last-link-off-by-one"),
             count_ignores_search: on("total-count-ignores-search"),
             per_page_unclamped: on("per-page-not-clamped"),
+            search_blank_rejected: on("search-blank-q-rejected"),
+            search_case_sensitive: on("search-case-sensitive"),
+            search_words_ored: on("search-words-ored"),
+            search_or_precedence: on("search-or-precedence"),
+            default_per_page_25: on("default-per-page-25"),
+            page_below_1_rejected: on("page-below-1-rejected"),
+            with_count_false_zero: on("with-count-false-totals-zero"),
+            cursor_nulls_omitted: on("cursor-null-cursors-omitted"),
+            cursor_with_totals: on("cursor-pagination-with-totals"),
+            cursor_next_on_last_page: on("cursor-next-cursor-on-last-page"),
+            cursor_has_more_without_lookahead: on("cursor-has-more-without-lookahead"),
+            cursor_invalid_restarts: on("cursor-invalid-restarts"),
+            cursor_as_object: on("cursor-as-json-object"),
+            cursor_prev_off_by_one: on("cursor-prev-off-by-one"),
+            cursor_per_page_100: on("cursor-per-page-max-100"),
+            unknown_sort_ignored: on("unknown-sort-field-ignored"),
+            default_sort_ascending: on("default-sort-oldest-first"),
+            jsonb_sortable: on("jsonb-field-sortable"),
             unknown_filter_ignored: on("unknown-filter-field-ignored"),
             fields_drop_id: on("fields-drop-id"),
             included_duplicates: on("included-not-deduplicated"),

@@ -211,12 +211,16 @@ fn offset_page(
             },
         ),
     ];
-    let pagination = json!({
-        "page": page,
-        "per_page": q.per_page,
-        "total_count": total,
-        "total_pages": total_pages,
-    });
+    let pagination = if q.faults.with_count_false_zero && !q.with_count {
+        json!({"page": page, "per_page": q.per_page, "total_count": 0, "total_pages": 0})
+    } else {
+        json!({
+            "page": page,
+            "per_page": q.per_page,
+            "total_count": total,
+            "total_pages": total_pages,
+        })
+    };
     Ok((rows, pagination, links))
 }
 
@@ -229,6 +233,8 @@ fn cursor_page(
 ) -> rusqlite::Result<(Vec<Fetched>, Value, Links)> {
     let per_page = q.per_page as usize;
     let limit = per_page as i64 + 1;
+    // Fault `cursor_has_more_without_lookahead`: a full page is taken to mean more rows.
+    let lookahead_off = q.faults.cursor_has_more_without_lookahead;
     let spec = q.sort_spec();
     let make = |row: &Fetched, direction: Direction| {
         Cursor {
@@ -244,9 +250,9 @@ fn cursor_page(
             let mut rows = select(
                 conn, ctx.res, q.faults, &q.sort, filter, None, false, limit, 0,
             )?;
-            let has_more = rows.len() > per_page;
+            let has_more = rows.len() > per_page || (lookahead_off && rows.len() == per_page);
             rows.truncate(per_page);
-            let next = if has_more {
+            let next = if has_more || q.faults.cursor_next_on_last_page {
                 rows.last().map(|r| make(r, Direction::Next))
             } else {
                 None
@@ -266,14 +272,20 @@ fn cursor_page(
                 limit,
                 0,
             )?;
-            let has_more = rows.len() > per_page;
+            let has_more = rows.len() > per_page || (lookahead_off && rows.len() == per_page);
             rows.truncate(per_page);
-            let next = if has_more {
+            let next = if has_more || q.faults.cursor_next_on_last_page {
                 rows.last().map(|r| make(r, Direction::Next))
             } else {
                 None
             };
-            let prev = rows.first().map(|r| make(r, Direction::Prev));
+            // Fault `cursor_prev_off_by_one`: the prev cursor is built from the page's last row.
+            let boundary = if q.faults.cursor_prev_off_by_one {
+                rows.last()
+            } else {
+                rows.first()
+            };
+            let prev = boundary.map(|r| make(r, Direction::Prev));
             (rows, has_more, next, prev)
         }
         Some(c) => {
@@ -340,13 +352,43 @@ fn cursor_page(
         ("prev", prev.as_deref().map(url)),
         ("next", next.as_deref().map(url)),
     ];
-    let pagination = json!({
+    let mut pagination = json!({
         "per_page": q.per_page,
         "has_more": has_more,
         "next_cursor": next,
         "prev_cursor": prev,
     });
+    cursor_faults(conn, ctx, q, filter, &mut pagination)?;
     Ok((rows, pagination, links))
+}
+
+/// Fault switches of the cursor pagination object: cursors as the keyset object, null
+/// cursors omitted, a `total_count` added.
+fn cursor_faults(
+    conn: &rusqlite::Connection,
+    ctx: &ListContext,
+    q: &ListQuery,
+    filter: &Sql,
+    pagination: &mut Value,
+) -> rusqlite::Result<()> {
+    let f = q.faults;
+    let Some(p) = pagination.as_object_mut() else {
+        return Ok(());
+    };
+    for key in ["next_cursor", "prev_cursor"] {
+        if f.cursor_as_object {
+            if let Some(wire) = p.get(key).and_then(Value::as_str).and_then(Cursor::wire) {
+                p.insert(key.into(), wire);
+            }
+        }
+        if f.cursor_nulls_omitted && p.get(key).is_some_and(Value::is_null) {
+            p.remove(key);
+        }
+    }
+    if f.cursor_with_totals {
+        p.insert("total_count".into(), json!(count(conn, ctx.res, filter)?));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

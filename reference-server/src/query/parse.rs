@@ -434,10 +434,23 @@ fn int_param(s: &str, name: &str) -> Result<i64, QueryError> {
 }
 
 /// Parses sort entries (`name`, `-amount_cents`) against the model.
+#[cfg(test)]
 pub(crate) fn parse_sort(
     res: &'static ResourceDef,
     entries: &[String],
     param: &str,
+) -> Result<Vec<SortKey>, QueryError> {
+    parse_sort_with(res, entries, param, QueryFaults::default())
+}
+
+/// [`parse_sort`] with fault switches (`unknown_sort_ignored`: unknown names are dropped, so
+/// an order of nothing but unknown names falls back to the default; `jsonb_sortable`: JSON
+/// fields are accepted).
+pub(crate) fn parse_sort_with(
+    res: &'static ResourceDef,
+    entries: &[String],
+    param: &str,
+    faults: QueryFaults,
 ) -> Result<Vec<SortKey>, QueryError> {
     let given = entries.join(",");
     // `"sort": []` in a search body: as `sort=` in a query string (an empty order would also
@@ -478,6 +491,16 @@ pub(crate) fn parse_sort(
         };
         let field = match res.field(name) {
             Some(f) if f.sortable => f,
+            Some(f)
+                if faults.jsonb_sortable
+                    && matches!(
+                        f.kind,
+                        model::FieldKind::JsonMap | model::FieldKind::JsonArray
+                    ) =>
+            {
+                f
+            }
+            None if faults.unknown_sort_ignored => continue,
             Some(_) => {
                 return Err(QueryError::new(
                     param,
@@ -525,15 +548,24 @@ impl Raw {
     ) -> Result<ListQuery, QueryError> {
         let max_per_page = if faults.per_page_unclamped {
             100_000
+        } else if faults.cursor_per_page_100 && self.cursor.is_some() {
+            100
         } else {
             model::MAX_PER_PAGE as i64
         };
         let per_page = match &self.per_page {
+            None if faults.default_per_page_25 && self.cursor.is_none() => 25,
             None => model::DEFAULT_PER_PAGE,
             Some(s) => int_param(s, "per_page")?.clamp(1, max_per_page) as u32,
         };
         let page = match &self.page {
             None => 1,
+            Some(s) if faults.page_below_1_rejected && int_param(s, "page")? < 1 => {
+                return Err(QueryError::new(
+                    "page",
+                    format!("'page' must be at least 1, got '{s}'"),
+                ));
+            }
             // Keeps (page - 1) * per_page well inside i64.
             Some(s) => {
                 int_param(s, "page")?.clamp(1, i64::MAX / (4 * model::MAX_PER_PAGE as i64)) as u64
@@ -550,9 +582,28 @@ impl Raw {
             }
         };
         let sort = match &self.sort {
-            Some(entries) => parse_sort(res, entries, "sort")?,
+            Some(entries) => parse_sort_with(res, entries, "sort", faults)?,
             None => default_sort(res),
         };
+        // Only `unknown_sort_ignored` can leave it empty: nothing but unknown names.
+        let sort = if sort.is_empty() {
+            default_sort(res)
+        } else {
+            sort
+        };
+        let sort = if faults.default_sort_ascending && self.sort.is_none() {
+            sort.into_iter()
+                .map(|k| SortKey { desc: false, ..k })
+                .collect()
+        } else {
+            sort
+        };
+        if faults.search_blank_rejected && self.q.as_deref().is_some_and(|q| q.trim().is_empty()) {
+            return Err(QueryError::new(
+                "q",
+                "'q' must be at least 1 character".to_string(),
+            ));
+        }
         let q = self
             .q
             .as_deref()
@@ -579,7 +630,11 @@ impl Raw {
         let mode = match self.cursor.as_deref() {
             None => PageMode::Offset { page },
             Some("") => PageMode::Cursor(None),
-            Some(token) => PageMode::Cursor(Some(Cursor::decode(token, &sort, &sort_spec(&sort))?)),
+            Some(token) => match Cursor::decode(token, &sort, &sort_spec(&sort)) {
+                Ok(c) => PageMode::Cursor(Some(c)),
+                Err(_) if faults.cursor_invalid_restarts => PageMode::Cursor(None),
+                Err(e) => return Err(e),
+            },
         };
         Ok(ListQuery {
             mode,

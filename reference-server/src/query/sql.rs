@@ -153,26 +153,43 @@ pub(crate) fn where_clause(
         .filter(|f| f.searchable)
         .map(|f| f.name)
         .collect();
+    let f = q.faults;
+    let mut words = vec![];
     for word in q.words() {
         if searchable.is_empty() {
-            parts.push("0".into());
+            words.push("0".to_string());
             continue;
         }
         let any: Vec<String> = searchable
             .iter()
-            .map(|c| format!("sg_contains({}, ?)", quote(c)))
+            .map(|c| {
+                if f.search_case_sensitive {
+                    format!("instr({}, ?) > 0", quote(c))
+                } else {
+                    format!("sg_contains({}, ?)", quote(c))
+                }
+            })
             .collect();
-        parts.push(format!("({})", any.join(" OR ")));
+        words.push(any.join(" OR "));
         params.extend(searchable.iter().map(|_| Value::Text(word.to_string())));
     }
-    Sql {
-        text: parts
-            .into_iter()
-            .map(|p| format!("({p})"))
-            .collect::<Vec<_>>()
-            .join(" AND "),
-        params,
+    let mut text = parts
+        .into_iter()
+        .chain((f.search_words_ored && !words.is_empty()).then(|| words.join(" OR ")))
+        .map(|p| format!("({p})"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    if !f.search_words_ored {
+        for w in words {
+            // Fault `search_or_precedence`: `… AND a OR b`, the OR escapes the AND.
+            text = if f.search_or_precedence {
+                format!("{text} AND {w}")
+            } else {
+                format!("{text} AND ({w})")
+            };
+        }
     }
+    Sql { text, params }
 }
 
 /// ORDER BY list: the sort keys then `id ASC`; `reverse` flips every direction (for walking

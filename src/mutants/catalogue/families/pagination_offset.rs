@@ -5,12 +5,12 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "offset-last-link-off-by-one",
         &["pagination-offset.pagination-object-shape"],
-        "Offset last link off by one.",
+        "links.last is built from total_count / per_page without rounding up, so it points one page short when the last page is partial.",
     ),
     Mutant::fault(
         "per-page-not-clamped",
         &["pagination-offset.per-page-clamped-to-500"],
-        "Per page not clamped.",
+        "per_page above 500 is honoured instead of clamped to 500.",
     ),
     Mutant::fault(
         "total-count-ignores-search",
@@ -19,6 +19,26 @@ pub const MUTANTS: &[Mutant] = &[
             "pagination-offset.empty-result-shape",
             "search.total-count-reflects-search",
         ],
-        "Total count ignores search.",
+        "total_count is counted with the filters but without the q search.",
+    ),
+    Mutant::fault(
+        "nested-list-unpaginated",
+        &["pagination-offset.all-collections-paginated"],
+        "Nested sub-collections (/items/{id}/comments) return every child as a bare {data} with no pagination object.",
+    ),
+    Mutant::fault(
+        "default-per-page-25",
+        &["pagination-offset.default-strategy-page-1-per-page-100"],
+        "Offset pagination falls back to the framework's default page size of 25 when per_page is absent.",
+    ),
+    Mutant::fault(
+        "page-below-1-rejected",
+        &["pagination-offset.page-below-1-treated-as-1"],
+        "page=0 and negative pages are rejected with 400 instead of treated as page 1.",
+    ),
+    Mutant::fault(
+        "with-count-false-totals-zero",
+        &["pagination-offset.with-count-false-nulls-totals"],
+        "with_count=false skips the count but serialises the missing totals as 0 instead of null.",
     ),
 ];
