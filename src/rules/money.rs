@@ -278,7 +278,16 @@ async fn integer_cents(ctx: &Ctx) -> Outcome {
 fn cents_suffix(model: &ApiModel) -> Outcome {
     let mut f = Findings::default();
     let moneyish = ["amount", "price", "total", "cost", "fee", "balance"];
-    for (ptr, s) in object_schemas(model) {
+    let schemas = object_schemas(model);
+    for (ptr, s) in &schemas {
+        // Next to a currency (on the object or an ancestor, C57) a monetary-looking number is
+        // an amount for certain; elsewhere the name alone is a heuristic.
+        let with_currency = schemas.iter().any(|(p, s)| {
+            ptr.starts_with(p.as_str())
+                && s.get("properties")
+                    .and_then(|x| x.get("currency"))
+                    .is_some()
+        });
         for (k, v) in s
             .get("properties")
             .and_then(Value::as_object)
@@ -291,7 +300,14 @@ fn cents_suffix(model: &ApiModel) -> Outcome {
             f.checked += 1;
             let counter = k == "total" || ["count", "pages", "items"].iter().any(|c| k.contains(c));
             if numeric && named && !counter && !k.ends_with("_cents") {
-                f.note(format!("{ptr}/properties/{k}: a monetary-looking number without the _cents suffix (heuristic)"));
+                if with_currency {
+                    f.items.push(super::Finding {
+                        message: format!("{ptr}/properties/{k}: an amount paired with a currency must be named *_cents"),
+                        exchanges: vec![],
+                    });
+                } else {
+                    f.note(format!("{ptr}/properties/{k}: a monetary-looking number without the _cents suffix (heuristic)"));
+                }
             }
         }
     }

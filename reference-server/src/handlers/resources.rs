@@ -335,6 +335,18 @@ async fn list(
         &q,
     )?;
     fault_collection_links(&st, &mut out);
+    // Fault: the list view uses a summary serializer that leaves out the JSON columns.
+    if st.fault("list-omits-json-columns") {
+        for row in out.body["data"].as_array_mut().into_iter().flatten() {
+            for f in res
+                .fields
+                .iter()
+                .filter(|f| matches!(f.kind, FieldKind::JsonMap | FieldKind::JsonArray))
+            {
+                row.as_object_mut().map(|o| o.remove(f.name));
+            }
+        }
+    }
     Ok(list_response(out))
 }
 
@@ -423,6 +435,8 @@ async fn nested(
     let conn = st.db.lock()?;
     match fetch_row(&conn, parent, &t.workspace_id, &id)? {
         Some(row) if !row.deleted => {}
+        // Fault: the nested list skips the parent lookup and answers an empty page.
+        _ if st.fault("nested-missing-parent-empty") => {}
         _ => return Err(Problem::not_found()),
     }
     let base_path = format!("/api/v1/{}/{id}/{}", parent.name, child.name);
@@ -679,6 +693,19 @@ fn faulty_update(
 ) -> (Mode, Map<String, Value>) {
     match mode {
         Mode::Replace if st.fault("put-merges-like-patch") => (Mode::Patch, body),
+        // Fault: PUT deep-merges JSON maps into the stored ones (merge-on-save).
+        Mode::Replace if st.fault("jsonb-merged-on-put") => {
+            for f in res.fields.iter().filter(|f| f.writable) {
+                if let (FieldKind::JsonMap, Some(Value::Object(new)), Some(Value::Object(old))) =
+                    (f.kind, body.get_mut(f.name), current.get(f.name))
+                {
+                    let mut merged = old.clone();
+                    merged.extend(std::mem::take(new));
+                    *new = merged;
+                }
+            }
+            (mode, body)
+        }
         Mode::Patch => {
             if st.fault("patch-null-ignored") {
                 body.retain(|_, v| !v.is_null());
