@@ -69,8 +69,6 @@ pub const NAMES: &[&str] = &[
     "agents-served-as-html",
     "agents-bloated",
     "agents-missing-endpoint",
-    // nested
-    "nested-create-forwarded",
     // token info
     "token-info-missing-rate-limit",
     "token-info-public",
@@ -198,22 +196,6 @@ fn drop_unlisted_enums(path: &str, body: &mut Map<String, Value>) {
     }
 }
 
-/// For `/api/v1/{parent}/{id}/{relation}` naming a to-many relation: the child collection's
-/// path, the foreign key and the parent id.
-fn nested_child(path: &str) -> Option<(String, &'static str, String)> {
-    let s = api_segments(path);
-    let [parent, id, rel] = s.as_slice() else {
-        return None;
-    };
-    let rel = crate::model::resource(parent)?.relation(rel)?;
-    match rel.kind {
-        crate::model::RelationKind::ToMany { fk } => {
-            Some((format!("/api/v1/{}", rel.target), fk, (*id).to_string()))
-        }
-        crate::model::RelationKind::ToOne { .. } => None,
-    }
-}
-
 /// Runs first: rewrites the request or prepares a replacement response.
 pub async fn before(st: &SharedState, req: Request) -> (Request, Seen) {
     let faults = st.faults();
@@ -294,21 +276,10 @@ pub async fn before(st: &SharedState, req: Request) -> (Request, Seen) {
         .and_then(|v| v.parse::<usize>().ok())
         .is_some_and(|n| n <= MAX_INSPECTED_BODY);
     let write = matches!(parts.method, Method::POST | Method::PUT | Method::PATCH);
-    // Fault: a convenience route forwards POST /parents/{id}/children to the child
-    // collection with the parent filled in, so the nested path is writable.
-    let forward = (seen.on("nested-create-forwarded") && parts.method == Method::POST)
-        .then(|| nested_child(&seen.path))
-        .flatten();
-    if let Some((target, _, _)) = &forward {
-        if let Ok(uri) = target.parse::<Uri>() {
-            parts.uri = uri;
-        }
-    }
     let inspect = json_body
         && small
         && write
         && (seen.on("enum-values-not-enforced")
-            || forward.is_some()
             || (seen.on("patch-returns-partial") && parts.method == Method::PATCH));
     let body = if inspect {
         let bytes = to_bytes(body, MAX_INSPECTED_BODY).await.unwrap_or_default();
@@ -317,9 +288,6 @@ pub async fn before(st: &SharedState, req: Request) -> (Request, Seen) {
                 seen.patch_keys = m.keys().cloned().collect();
                 if seen.on("enum-values-not-enforced") {
                     drop_unlisted_enums(&seen.path, &mut m);
-                }
-                if let Some((_, fk, parent)) = &forward {
-                    m.insert((*fk).to_string(), Value::String(parent.clone()));
                 }
                 let new = serde_json::to_vec(&m).unwrap_or_default();
                 parts.headers.insert(

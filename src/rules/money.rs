@@ -401,16 +401,68 @@ async fn decimals(ctx: &Ctx) -> Outcome {
         }
     }
     if let Ok((values, ex)) = observed(ctx).await {
-        for (k, v) in values
+        let rates: Vec<&(String, Value)> = values
             .iter()
             .filter(|(k, _)| k.contains("rate") || k.contains("percent"))
-        {
+            .collect();
+        for (k, v) in &rates {
             f.check(
                 v.is_string() || v.is_null(),
                 || format!("{}: {k} is {v}; decimals travel as strings", label(&ex)),
                 &[&ex],
             );
         }
+        if rates.iter().all(|(_, v)| v.is_null()) {
+            written_rate(ctx, &mut f).await;
+        }
     }
     f.outcome("")
+}
+
+/// Creates a record with a decimal string in its rate field and reads it back: the seeded
+/// records may leave every rate null, which proves nothing.
+async fn written_rate(ctx: &Ctx, f: &mut Findings) {
+    let Ok(ds) = primary(ctx).await else {
+        return;
+    };
+    let Some(field) = ds
+        .fields
+        .keys()
+        .find(|k| k.contains("rate") || k.contains("percent"))
+        .cloned()
+    else {
+        return;
+    };
+    let created = match crate::run::fixtures::create(
+        ctx,
+        &ds.resource.name,
+        json!({field.clone(): "0.0875"}),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            f.note(format!(
+                "could not create a record with {field} \"0.0875\": {e}"
+            ));
+            return;
+        }
+    };
+    let ex = walk::get(ctx, &created.path, &[]).await;
+    let v = ex
+        .json()
+        .and_then(|j| j.get("data"))
+        .and_then(|d| d.get(&field))
+        .cloned()
+        .unwrap_or(Value::Null);
+    f.check(
+        v.is_string(),
+        || {
+            format!(
+                "{}: {field} written as \"0.0875\" reads back as {v}; decimals travel as strings",
+                label(&ex)
+            )
+        },
+        &[&ex],
+    );
 }

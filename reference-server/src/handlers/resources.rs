@@ -111,6 +111,13 @@ pub fn routes(res: &'static ResourceDef, bulk: bool) -> Router<SharedState> {
                           RawQuery(q): RawQuery| async move {
                         nested(res, child, fk, st, t, id, q).await
                     },
+                )
+                .fallback(
+                    move |State(st): State<SharedState>,
+                          Path(id): Path<String>,
+                          req: axum::extract::Request| async move {
+                        nested_write(child, fk, st, id, req).await
+                    },
                 ),
             );
         }
@@ -452,6 +459,34 @@ async fn nested(
         &q,
     )?;
     Ok(list_response(out))
+}
+
+/// Any other method on a nested path: 405 (the router adds `Allow`), unless the
+/// `nested-create-forwarded` fault is on: then a convenience route forwards POST to the child
+/// collection with the parent filled in.
+async fn nested_write(
+    child: &'static ResourceDef,
+    fk: &'static str,
+    st: SharedState,
+    id: String,
+    req: axum::extract::Request,
+) -> Response {
+    let token = req.extensions().get::<AuthToken>().cloned();
+    let (Some(t), true) = (
+        token,
+        req.method() == axum::http::Method::POST && st.fault("nested-create-forwarded"),
+    ) else {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    };
+    let bytes = axum::body::to_bytes(req.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    let mut body: Map<String, Value> = serde_json::from_slice(&bytes).unwrap_or_default();
+    body.insert(fk.to_string(), Value::String(id));
+    let bytes = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+    create(child, st, t, bytes)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 async fn create(

@@ -20,7 +20,7 @@ pub const QUERY_FAULTS: &[&str] = &[
     "post-search-ignores-sort",
     "money-cents-as-decimal",
     // include
-    "include-to-many-not-sideloaded",
+    "include-to-one-not-sideloaded",
     "included-empty-without-include",
     "invalid-include-ignored",
     "nested-include-stops-at-first-level",
@@ -77,8 +77,8 @@ pub struct QueryFaults {
     /// Rendered `*_cents` amounts become decimal major units (`1999` → `19.99`).
     pub cents_as_decimal: bool,
     // include
-    /// To-many relations are referenced in `relationships` but their rows are not sideloaded.
-    pub include_to_many_not_sideloaded: bool,
+    /// To-one relations are referenced in `relationships` but their rows are not sideloaded.
+    pub include_to_one_not_sideloaded: bool,
     /// Every response carries `included: []`, asked for or not.
     pub included_always: bool,
     /// An include naming no relation is dropped instead of rejected.
@@ -143,7 +143,7 @@ impl QueryFaults {
             sort_case_insensitive: on("sort-case-insensitive"),
             search_ignores_sort: on("post-search-ignores-sort"),
             cents_as_decimal: on("money-cents-as-decimal"),
-            include_to_many_not_sideloaded: on("include-to-many-not-sideloaded"),
+            include_to_one_not_sideloaded: on("include-to-one-not-sideloaded"),
             included_always: on("included-empty-without-include"),
             invalid_include_ignored: on("invalid-include-ignored"),
             nested_include_first_level_only: on("nested-include-stops-at-first-level"),

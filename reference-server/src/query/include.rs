@@ -257,9 +257,9 @@ fn relate(
                 fetched
             }
         };
-        // Fault: to-many rows are referenced but never sideloaded.
-        let sideload = !(store.faults.include_to_many_not_sideloaded
-            && matches!(node.relation.kind, RelationKind::ToMany { .. }));
+        // Fault: to-one rows are referenced but never sideloaded.
+        let sideload = !(store.faults.include_to_one_not_sideloaded
+            && matches!(node.relation.kind, RelationKind::ToOne { .. }));
         for t in targets.iter().filter(|_| sideload) {
             store.add(target, t);
         }

@@ -15,9 +15,9 @@ pub const MUTANTS: &[Mutant] = &[
         "Included not deduplicated.",
     ),
     Mutant::fault(
-        "include-to-many-not-sideloaded",
+        "include-to-one-not-sideloaded",
         &["include.adds-relationships-and-included"],
-        "to-many relations are listed in relationships but their rows are never fetched into included.",
+        "to-one relations (the category) are referenced in relationships but their rows are never fetched into included.",
     ),
     Mutant::fault(
         "included-empty-without-include",
