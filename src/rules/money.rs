@@ -278,7 +278,16 @@ async fn integer_cents(ctx: &Ctx) -> Outcome {
 fn cents_suffix(model: &ApiModel) -> Outcome {
     let mut f = Findings::default();
     let moneyish = ["amount", "price", "total", "cost", "fee", "balance"];
-    for (ptr, s) in object_schemas(model) {
+    let schemas = object_schemas(model);
+    for (ptr, s) in &schemas {
+        // Next to a currency (on the object or an ancestor, C57) a monetary-looking number is
+        // an amount for certain; elsewhere the name alone is a heuristic.
+        let with_currency = schemas.iter().any(|(p, s)| {
+            ptr.starts_with(p.as_str())
+                && s.get("properties")
+                    .and_then(|x| x.get("currency"))
+                    .is_some()
+        });
         for (k, v) in s
             .get("properties")
             .and_then(Value::as_object)
@@ -291,7 +300,14 @@ fn cents_suffix(model: &ApiModel) -> Outcome {
             f.checked += 1;
             let counter = k == "total" || ["count", "pages", "items"].iter().any(|c| k.contains(c));
             if numeric && named && !counter && !k.ends_with("_cents") {
-                f.note(format!("{ptr}/properties/{k}: a monetary-looking number without the _cents suffix (heuristic)"));
+                if with_currency {
+                    f.items.push(super::Finding {
+                        message: format!("{ptr}/properties/{k}: an amount paired with a currency must be named *_cents"),
+                        exchanges: vec![],
+                    });
+                } else {
+                    f.note(format!("{ptr}/properties/{k}: a monetary-looking number without the _cents suffix (heuristic)"));
+                }
             }
         }
     }
@@ -385,16 +401,68 @@ async fn decimals(ctx: &Ctx) -> Outcome {
         }
     }
     if let Ok((values, ex)) = observed(ctx).await {
-        for (k, v) in values
+        let rates: Vec<&(String, Value)> = values
             .iter()
             .filter(|(k, _)| k.contains("rate") || k.contains("percent"))
-        {
+            .collect();
+        for (k, v) in &rates {
             f.check(
                 v.is_string() || v.is_null(),
                 || format!("{}: {k} is {v}; decimals travel as strings", label(&ex)),
                 &[&ex],
             );
         }
+        if rates.iter().all(|(_, v)| v.is_null()) {
+            written_rate(ctx, &mut f).await;
+        }
     }
     f.outcome("")
+}
+
+/// Creates a record with a decimal string in its rate field and reads it back: the seeded
+/// records may leave every rate null, which proves nothing.
+async fn written_rate(ctx: &Ctx, f: &mut Findings) {
+    let Ok(ds) = primary(ctx).await else {
+        return;
+    };
+    let Some(field) = ds
+        .fields
+        .keys()
+        .find(|k| k.contains("rate") || k.contains("percent"))
+        .cloned()
+    else {
+        return;
+    };
+    let created = match crate::run::fixtures::create(
+        ctx,
+        &ds.resource.name,
+        json!({field.clone(): "0.0875"}),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            f.note(format!(
+                "could not create a record with {field} \"0.0875\": {e}"
+            ));
+            return;
+        }
+    };
+    let ex = walk::get(ctx, &created.path, &[]).await;
+    let v = ex
+        .json()
+        .and_then(|j| j.get("data"))
+        .and_then(|d| d.get(&field))
+        .cloned()
+        .unwrap_or(Value::Null);
+    f.check(
+        v.is_string(),
+        || {
+            format!(
+                "{}: {field} written as \"0.0875\" reads back as {v}; decimals travel as strings",
+                label(&ex)
+            )
+        },
+        &[&ex],
+    );
 }

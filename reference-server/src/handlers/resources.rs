@@ -111,6 +111,13 @@ pub fn routes(res: &'static ResourceDef, bulk: bool) -> Router<SharedState> {
                           RawQuery(q): RawQuery| async move {
                         nested(res, child, fk, st, t, id, q).await
                     },
+                )
+                .fallback(
+                    move |State(st): State<SharedState>,
+                          Path(id): Path<String>,
+                          req: axum::extract::Request| async move {
+                        nested_write(child, fk, st, id, req).await
+                    },
                 ),
             );
         }
@@ -352,6 +359,18 @@ async fn list(
         &q,
     )?;
     fault_collection_links(&st, &mut out);
+    // Fault: the list view uses a summary serializer that leaves out the JSON columns.
+    if st.fault("list-omits-json-columns") {
+        for row in out.body["data"].as_array_mut().into_iter().flatten() {
+            for f in res
+                .fields
+                .iter()
+                .filter(|f| matches!(f.kind, FieldKind::JsonMap | FieldKind::JsonArray))
+            {
+                row.as_object_mut().map(|o| o.remove(f.name));
+            }
+        }
+    }
     // Fault: a conditional-GET helper tags every 200 GET, collections included.
     let tag = st
         .fault("collection-etag")
@@ -458,6 +477,8 @@ async fn nested(
     let conn = st.db.lock()?;
     match fetch_row(&conn, parent, &t.workspace_id, &id)? {
         Some(row) if !row.deleted => {}
+        // Fault: the nested list skips the parent lookup and answers an empty page.
+        _ if st.fault("nested-missing-parent-empty") => {}
         _ => return Err(Problem::not_found()),
     }
     let base_path = format!("/api/v1/{}/{id}/{}", parent.name, child.name);
@@ -481,6 +502,34 @@ async fn nested(
         ));
     }
     Ok(list_response(out))
+}
+
+/// Any other method on a nested path: 405 (the router adds `Allow`), unless the
+/// `nested-create-forwarded` fault is on: then a convenience route forwards POST to the child
+/// collection with the parent filled in.
+async fn nested_write(
+    child: &'static ResourceDef,
+    fk: &'static str,
+    st: SharedState,
+    id: String,
+    req: axum::extract::Request,
+) -> Response {
+    let token = req.extensions().get::<AuthToken>().cloned();
+    let (Some(t), true) = (
+        token,
+        req.method() == axum::http::Method::POST && st.fault("nested-create-forwarded"),
+    ) else {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    };
+    let bytes = axum::body::to_bytes(req.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    let mut body: Map<String, Value> = serde_json::from_slice(&bytes).unwrap_or_default();
+    body.insert(fk.to_string(), Value::String(id));
+    let bytes = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+    create(child, st, t, bytes)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 async fn create(
@@ -742,6 +791,19 @@ fn faulty_update(
 ) -> (Mode, Map<String, Value>) {
     match mode {
         Mode::Replace if st.fault("put-merges-like-patch") => (Mode::Patch, body),
+        // Fault: PUT deep-merges JSON maps into the stored ones (merge-on-save).
+        Mode::Replace if st.fault("jsonb-merged-on-put") => {
+            for f in res.fields.iter().filter(|f| f.writable) {
+                if let (FieldKind::JsonMap, Some(Value::Object(new)), Some(Value::Object(old))) =
+                    (f.kind, body.get_mut(f.name), current.get(f.name))
+                {
+                    let mut merged = old.clone();
+                    merged.extend(std::mem::take(new));
+                    *new = merged;
+                }
+            }
+            (mode, body)
+        }
         Mode::Patch => {
             if st.fault("patch-null-ignored") {
                 body.retain(|_, v| !v.is_null());

@@ -38,6 +38,32 @@ pub const QUERY_FAULTS: &[&str] = &[
     "sort-case-insensitive",
     "post-search-ignores-sort",
     "money-cents-as-decimal",
+    // include
+    "include-to-one-not-sideloaded",
+    "included-empty-without-include",
+    "invalid-include-ignored",
+    "nested-include-stops-at-first-level",
+    "included-without-links",
+    "include-ignored-on-single",
+    // fields
+    "fields-unrequested-as-null",
+    "fields-drop-links",
+    "fields-drop-timestamps",
+    "invalid-fields-ignored",
+    "fields-prefix-not-understood",
+    "fields-ignored-on-included",
+    // filtering
+    "filter-inclusive-bounds-strict",
+    "filter-null-false-as-null",
+    "filter-shorthand-ignored",
+    "filter-dropped-with-search",
+    "filter-boolean-lenient",
+    "filter-date-unvalidated",
+    "filter-unknown-operator-as-eq",
+    // money
+    "currency-lowercase",
+    "currency-omitted",
+    "decimal-rate-as-number",
 ];
 
 /// Which query-grammar faults are on.
@@ -107,6 +133,54 @@ pub struct QueryFaults {
     pub search_ignores_sort: bool,
     /// Rendered `*_cents` amounts become decimal major units (`1999` → `19.99`).
     pub cents_as_decimal: bool,
+    // include
+    /// To-one relations are referenced in `relationships` but their rows are not sideloaded.
+    pub include_to_one_not_sideloaded: bool,
+    /// Every response carries `included: []`, asked for or not.
+    pub included_always: bool,
+    /// An include naming no relation is dropped instead of rejected.
+    pub invalid_include_ignored: bool,
+    /// A dotted include resolves its first segment only.
+    pub nested_include_first_level_only: bool,
+    /// Included entries are serialised without their `links`.
+    pub included_without_links: bool,
+    /// `include` is parsed but not resolved on single-resource reads.
+    pub include_ignored_on_single: bool,
+    // fields
+    /// Sparse fieldsets null the unrequested attributes instead of leaving them out.
+    pub fields_unrequested_as_null: bool,
+    /// Sparse fieldsets drop `links`.
+    pub fields_drop_links: bool,
+    /// Sparse fieldsets drop `inserted_at` and `updated_at`.
+    pub fields_drop_timestamps: bool,
+    /// A sparse field naming no attribute is dropped instead of rejected.
+    pub invalid_fields_ignored: bool,
+    /// Sparse field names are bare attribute names; `items.name` is an unknown field.
+    pub fields_prefix_not_understood: bool,
+    /// Sparse fieldsets are applied to the primary data only.
+    pub fields_ignored_on_included: bool,
+    // filtering
+    /// `gte`/`lte` compile to the strict `>`/`<`.
+    pub filter_inclusive_bounds_strict: bool,
+    /// `filter[f][null]=false` compiles to `IS NULL` like `true`.
+    pub filter_null_false_as_null: bool,
+    /// `filter[f]=v` (no operator) is dropped.
+    pub filter_shorthand_ignored: bool,
+    /// With `q`, the search WHERE clause replaces the filters.
+    pub filter_dropped_with_search: bool,
+    /// Boolean filter values parsed loosely (`1`, `yes`, `on`, any case).
+    pub filter_boolean_lenient: bool,
+    /// Timestamp filter values that do not parse are compared as raw text.
+    pub filter_date_unvalidated: bool,
+    /// An unknown filter operator falls back to `eq`.
+    pub filter_unknown_operator_as_eq: bool,
+    // money
+    /// `currency` is rendered lower-case (`usd`).
+    pub currency_lowercase: bool,
+    /// `currency` is left out of rendered resources.
+    pub currency_omitted: bool,
+    /// Decimal columns (`tax_rate`) are rendered as JSON numbers.
+    pub decimal_as_number: bool,
 }
 
 impl QueryFaults {
@@ -144,6 +218,28 @@ impl QueryFaults {
             sort_case_insensitive: on("sort-case-insensitive"),
             search_ignores_sort: on("post-search-ignores-sort"),
             cents_as_decimal: on("money-cents-as-decimal"),
+            include_to_one_not_sideloaded: on("include-to-one-not-sideloaded"),
+            included_always: on("included-empty-without-include"),
+            invalid_include_ignored: on("invalid-include-ignored"),
+            nested_include_first_level_only: on("nested-include-stops-at-first-level"),
+            included_without_links: on("included-without-links"),
+            include_ignored_on_single: on("include-ignored-on-single"),
+            fields_unrequested_as_null: on("fields-unrequested-as-null"),
+            fields_drop_links: on("fields-drop-links"),
+            fields_drop_timestamps: on("fields-drop-timestamps"),
+            invalid_fields_ignored: on("invalid-fields-ignored"),
+            fields_prefix_not_understood: on("fields-prefix-not-understood"),
+            fields_ignored_on_included: on("fields-ignored-on-included"),
+            filter_inclusive_bounds_strict: on("filter-inclusive-bounds-strict"),
+            filter_null_false_as_null: on("filter-null-false-as-null"),
+            filter_shorthand_ignored: on("filter-shorthand-ignored"),
+            filter_dropped_with_search: on("filter-dropped-with-search"),
+            filter_boolean_lenient: on("filter-boolean-lenient"),
+            filter_date_unvalidated: on("filter-date-unvalidated"),
+            filter_unknown_operator_as_eq: on("filter-unknown-operator-as-eq"),
+            currency_lowercase: on("currency-lowercase"),
+            currency_omitted: on("currency-omitted"),
+            decimal_as_number: on("decimal-rate-as-number"),
         }
     }
 }

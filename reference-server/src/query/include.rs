@@ -54,7 +54,7 @@ impl Includes {
             model::MAX_INCLUDE_DEPTH
         };
         let mut inc = Includes::default();
-        for entry in entries {
+        'entries: for entry in entries {
             let path = entry.trim();
             let segments: Vec<&str> = path.split('.').collect();
             if segments.len() > max_depth {
@@ -70,6 +70,10 @@ impl Includes {
             let mut current = res;
             for seg in &segments {
                 let Some(relation) = current.relation(seg) else {
+                    // Fault: an include naming no relation is silently dropped.
+                    if faults.invalid_include_ignored {
+                        continue 'entries;
+                    }
                     let valid: Vec<&str> = current.relations.iter().map(|r| r.name).collect();
                     return Err(QueryError::new(
                         param,
@@ -115,6 +119,8 @@ struct Store {
     index: HashMap<(&'static str, String), usize>,
     /// Fault switch: keep duplicates.
     keep_duplicates: bool,
+    /// Fault switches of sideloading (to-many rows, nested levels, links).
+    faults: QueryFaults,
 }
 
 impl Store {
@@ -126,6 +132,10 @@ impl Store {
         let mut obj = Map::new();
         obj.insert("type".into(), Value::String(res.type_name.into()));
         obj.extend(row.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // Fault: sideloaded rows go through a bare serializer without links.
+        if self.faults.included_without_links {
+            obj.remove("links");
+        }
         self.index.entry(key).or_insert(self.entries.len());
         self.entries.push((res.name, obj));
     }
@@ -175,6 +185,7 @@ pub(crate) fn resolve(
 ) -> rusqlite::Result<Vec<(&'static str, Map<String, Value>)>> {
     let mut store = Store {
         keep_duplicates: faults.included_duplicates,
+        faults,
         ..Store::default()
     };
     let rels = relate(conn, workspace_id, data, &includes.tree, &mut store)?;
@@ -246,10 +257,14 @@ fn relate(
                 fetched
             }
         };
-        for t in &targets {
+        // Fault: to-one rows are referenced but never sideloaded.
+        let sideload = !(store.faults.include_to_one_not_sideloaded
+            && matches!(node.relation.kind, RelationKind::ToOne { .. }));
+        for t in targets.iter().filter(|_| sideload) {
             store.add(target, t);
         }
-        if !node.children.is_empty() {
+        // Fault: a dotted include stops at its first segment.
+        if !node.children.is_empty() && !store.faults.nested_include_first_level_only {
             let sub = relate(conn, workspace_id, &targets, &node.children, store)?;
             for (t, r) in targets.iter().zip(sub) {
                 store.merge_relationships(target, id_of(t), r);

@@ -224,10 +224,12 @@ pub fn parse_single_query_with(
     }
     Ok(SingleQuery {
         fields: match fields {
-            Some(entries) => Fieldset::parse(&entries, "fields")?,
+            Some(entries) => Fieldset::parse_with(res, &entries, "fields", faults)?,
             None => Fieldset::default(),
         },
         include: match include {
+            // Fault: the single-resource read never resolves `include`.
+            Some(_) if faults.include_ignored_on_single => Includes::default(),
             Some(entries) => Includes::parse_with(res, &entries, "include", faults)?,
             None => Includes::default(),
         },
@@ -540,6 +542,57 @@ fn default_sort(res: &'static ResourceDef) -> Vec<SortKey> {
         .unwrap_or_default()
 }
 
+/// The filter-parsing fault switches: an unknown operator read as `eq`, boolean values
+/// parsed loosely.
+fn faulty_filter(res: &'static ResourceDef, mut f: RawFilter, faults: QueryFaults) -> RawFilter {
+    if faults.filter_unknown_operator_as_eq
+        && f.op
+            .as_deref()
+            .is_some_and(|o| model::Op::parse(o).is_none())
+    {
+        f.op = None;
+    }
+    let boolean = res
+        .field(&f.field)
+        .is_some_and(|d| d.kind == model::FieldKind::Bool);
+    if let (true, true, RawValue::Text(v)) = (faults.filter_boolean_lenient, boolean, &mut f.value)
+    {
+        match v.to_ascii_lowercase().as_str() {
+            "1" | "yes" | "on" | "true" => *v = "true".into(),
+            "0" | "no" | "off" | "false" => *v = "false".into(),
+            _ => {}
+        }
+    }
+    f
+}
+
+/// Fault `filter-date-unvalidated`: a timestamp comparison whose value does not parse is
+/// kept, compared as raw text.
+fn unvalidated_date(
+    res: &'static ResourceDef,
+    f: &RawFilter,
+    faults: QueryFaults,
+) -> Option<Filter> {
+    let field = res.field(&f.field)?;
+    let op = model::Op::parse(f.op.as_deref().unwrap_or("eq"))?;
+    let RawValue::Text(v) = &f.value else {
+        return None;
+    };
+    (faults.filter_date_unvalidated
+        && field.kind == model::FieldKind::Timestamp
+        && field.filter_ops.contains(&op)
+        && !matches!(
+            op,
+            model::Op::In | model::Op::Nin | model::Op::Null | model::Op::Like
+        ))
+    .then(|| Filter {
+        target: filter::FilterTarget::Column(field),
+        op,
+        value: filter::FilterValue::One(rusqlite::types::Value::Text(v.clone())),
+        raw: v.clone(),
+    })
+}
+
 impl Raw {
     fn finish(
         self,
@@ -617,10 +670,17 @@ impl Raw {
                 !faults.unknown_filter_ignored
                     || filter::resolve_target(res, &f.field, &f.param).is_ok()
             })
-            .map(|f| filter::build_filter(res, &f.field, f.op.as_deref(), f.value, &f.param))
+            // Fault: only the filter[field][op] form is recognised.
+            .filter(|f| !(faults.filter_shorthand_ignored && f.op.is_none()))
+            .map(|f| faulty_filter(res, f, faults))
+            .map(|f| {
+                let (op, value) = (f.op.as_deref(), f.value.clone());
+                filter::build_filter(res, &f.field, op, value, &f.param)
+                    .or_else(|e| unvalidated_date(res, &f, faults).ok_or(e))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let fields = match &self.fields {
-            Some(entries) => Fieldset::parse(entries, "fields")?,
+            Some(entries) => Fieldset::parse_with(res, entries, "fields", faults)?,
             None => Fieldset::default(),
         };
         let include = match &self.include {

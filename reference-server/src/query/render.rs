@@ -184,6 +184,38 @@ impl Fieldset {
         Ok(set)
     }
 
+    /// [`Fieldset::parse`] for a query on `res`, with fault switches.
+    pub fn parse_with(
+        res: &'static ResourceDef,
+        entries: &[String],
+        param: &str,
+        faults: QueryFaults,
+    ) -> Result<Fieldset, QueryError> {
+        let mut entries = entries.to_vec();
+        // Fault: names that match no attribute are silently dropped.
+        if faults.invalid_fields_ignored {
+            entries.retain(|e| Fieldset::parse(std::slice::from_ref(e), param).is_ok());
+        }
+        // Fault: names are read as bare attributes of the requested resource, so a prefixed
+        // name is an unknown field.
+        if faults.fields_prefix_not_understood {
+            for e in &mut entries {
+                let name = e.trim().to_string();
+                if name.contains('.') {
+                    return Err(QueryError::new(
+                        param,
+                        format!(
+                            "invalid fields entry '{name}': {} has no field '{name}'",
+                            res.name
+                        ),
+                    ));
+                }
+                *e = format!("{}.{name}", res.name);
+            }
+        }
+        Fieldset::parse(&entries, param)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -242,7 +274,8 @@ pub(crate) fn render_entries(
     faults: QueryFaults,
 ) -> rusqlite::Result<Option<Vec<Value>>> {
     let included = if includes.is_empty() {
-        None
+        // Fault: the serializer always emits an (empty) included array.
+        faults.included_always.then(Vec::new)
     } else {
         Some(include::resolve(
             conn,
@@ -253,7 +286,8 @@ pub(crate) fn render_entries(
         )?)
     };
     for entry in data.iter_mut() {
-        fields.apply(res.name, entry);
+        apply_fields(fields, res.name, entry, faults);
+        fault_money(res, entry, faults);
         if faults.fields_drop_id && !fields.is_empty() {
             entry.remove("id");
         }
@@ -269,11 +303,66 @@ pub(crate) fn render_entries(
         entries
             .into_iter()
             .map(|(res_name, mut obj)| {
-                fields.apply(res_name, &mut obj);
+                // Fault: sparse fields are applied to the primary data only.
+                if !faults.fields_ignored_on_included {
+                    apply_fields(fields, res_name, &mut obj, faults);
+                }
                 Value::Object(obj)
             })
             .collect()
     }))
+}
+
+/// [`Fieldset::apply`] with the sparse-fieldset fault switches.
+fn apply_fields(
+    fields: &Fieldset,
+    res_name: &str,
+    obj: &mut Map<String, Value>,
+    faults: QueryFaults,
+) {
+    let Some((_, names)) = fields.by_resource.iter().find(|(r, _)| *r == res_name) else {
+        return;
+    };
+    // Fault: unrequested attributes are nulled instead of left out.
+    if faults.fields_unrequested_as_null {
+        for (k, v) in obj.iter_mut() {
+            if !ALWAYS_KEPT.contains(&k.as_str()) && !names.iter().any(|n| n == k) {
+                *v = Value::Null;
+            }
+        }
+    } else {
+        fields.apply(res_name, obj);
+    }
+    // Faults: the always-kept list forgets links, or the timestamps.
+    if faults.fields_drop_links {
+        obj.remove("links");
+    }
+    if faults.fields_drop_timestamps {
+        obj.remove("inserted_at");
+        obj.remove("updated_at");
+    }
+}
+
+/// The money-rendering fault switches: currency lower-cased or left out, decimal columns
+/// rendered as JSON numbers.
+fn fault_money(res: &'static ResourceDef, obj: &mut Map<String, Value>, faults: QueryFaults) {
+    if faults.currency_lowercase {
+        if let Some(Value::String(c)) = obj.get_mut("currency") {
+            *c = c.to_lowercase();
+        }
+    }
+    if faults.currency_omitted {
+        obj.remove("currency");
+    }
+    if faults.decimal_as_number {
+        for f in res.fields.iter().filter(|f| f.kind == FieldKind::Decimal) {
+            if let Some(v) = obj.get_mut(f.name) {
+                if let Some(n) = v.as_str().and_then(|t| t.parse::<f64>().ok()) {
+                    *v = Value::from(n);
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

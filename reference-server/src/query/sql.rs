@@ -87,6 +87,8 @@ pub(crate) fn filter_sql(f: &Filter, faults: QueryFaults) -> Sql {
     let e = target_expr(&f.target);
     let mut params = vec![];
     let text = match &f.value {
+        // Fault: the null operator's value is ignored (`false` also means IS NULL).
+        FilterValue::IsNull(false) if faults.filter_null_false_as_null => format!("{e} IS NULL"),
         FilterValue::IsNull(true) => format!("{e} IS NULL"),
         FilterValue::IsNull(false) => format!("{e} IS NOT NULL"),
         FilterValue::One(v) => {
@@ -99,6 +101,9 @@ pub(crate) fn filter_sql(f: &Filter, faults: QueryFaults) -> Sql {
                 // NULL is "not equal" to every value.
                 Op::Neq => format!("{e} IS NOT ?"),
                 Op::Gt => format!("{e} > ?"),
+                // Fault: the inclusive bounds compile to strict comparisons.
+                Op::Gte if faults.filter_inclusive_bounds_strict => format!("{e} > ?"),
+                Op::Lte if faults.filter_inclusive_bounds_strict => format!("{e} < ?"),
                 Op::Gte => format!("{e} >= ?"),
                 Op::Lt => format!("{e} < ?"),
                 Op::Lte => format!("{e} <= ?"),
@@ -142,7 +147,9 @@ pub(crate) fn where_clause(
     if !q.targets_deleted() {
         parts.push("deleted_at IS NULL".into());
     }
-    for f in &q.filters {
+    // Fault: with a search, the search clause replaces the filters instead of joining them.
+    let dropped = q.faults.filter_dropped_with_search && !q.words().is_empty();
+    for f in q.filters.iter().filter(|_| !dropped) {
         let s = filter_sql(f, q.faults);
         parts.push(s.text);
         params.extend(s.params);

@@ -26,4 +26,9 @@ pub const MUTANTS: &[Mutant] = &[
         ],
         "Patch resets omitted fields.",
     ),
+    Mutant::fault(
+        "jsonb-merged-on-put",
+        &["jsonb.put-replaces-jsonb"],
+        "PUT deep-merges a JSON map into the stored one (an ORM's merge-on-save) instead of replacing it.",
+    ),
 ];

@@ -1,4 +1,6 @@
 //! Mutants proving the `links` rules.
+use serde_json::{Value, json};
+
 use crate::mutants::Mutant;
 
 pub const MUTANTS: &[Mutant] = &[
@@ -22,4 +24,21 @@ pub const MUTANTS: &[Mutant] = &[
         &["links.collection-first-prev-next-last"],
         "Next link on last page.",
     ),
+    Mutant::document(
+        "links-free-form-map",
+        &["links.available-links-documented"],
+        "the item schema documents links as a free-form map of strings, without naming its links.",
+        free_form_links,
+    ),
 ];
+
+/// `Item.links` becomes `{type: object, additionalProperties: {type: string}}`.
+fn free_form_links(doc: &mut Value) {
+    if let Some(l) = doc.pointer_mut("/components/schemas/Item/properties/links") {
+        *l = json!({
+            "type": "object",
+            "description": "HATEOAS links (relative paths)",
+            "additionalProperties": {"type": "string"}
+        });
+    }
+}
