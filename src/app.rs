@@ -415,6 +415,7 @@ pub async fn check(
         seed,
         cases: opts.cases.unwrap_or(DEFAULT_CASES).max(1),
         datasets: Default::default(),
+        linked: Default::default(),
     });
     // Ctrl-C: stop the rules, remove what the run created, then exit.
     let report = tokio::select! {

@@ -17,6 +17,8 @@ const FAMILIES: &[&str] = &[
     "agents",
     "token-info",
     "token-format",
+    // Seeds the query datasets and the children it links to the records it reads.
+    "include",
 ];
 
 fn uuid_re() -> regex::Regex {

@@ -2,7 +2,8 @@
 //! `included` whose entries carry their own links, nested dot paths, the depth limit (C24),
 //! invalid values rejected, and the same include on lists and single resources.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use futures_util::FutureExt;
 use proptest::prelude::*;
@@ -13,7 +14,7 @@ use super::grammar::{self, included_pairs, primary_with, refs, rejects_naming};
 use super::{Findings, Outcome, Rule};
 use crate::generate::query::{arb_bogus_name, arb_include, deep_includes};
 use crate::run::Ctx;
-use crate::run::dataset::{Dataset, describe};
+use crate::run::dataset::{self, Dataset, describe};
 use crate::run::property::{CaseResult, Fail};
 use crate::run::walk::{self, label};
 use crate::spec::ApiModel;
@@ -48,21 +49,118 @@ impl std::fmt::Display for Inc {
     }
 }
 
-type BodyCheck = fn(&[String], &Value, &crate::client::Exchange) -> Result<usize, String>;
+type BodyCheck = fn(&[String], &Value, &crate::client::Exchange, &Known) -> Result<usize, String>;
 
-async fn get_with(
-    ctx: &Ctx,
-    ds: &Dataset,
-    include: &[String],
-) -> std::sync::Arc<crate::client::Exchange> {
-    let mut pairs = vec![
-        ("include".to_string(), include.join(",")),
-        ("per_page".into(), "6".into()),
-    ];
+/// The query of the page every include case reads (the include value aside).
+fn page_pairs(ds: &Dataset) -> Vec<(String, String)> {
+    let mut pairs = vec![("per_page".to_string(), "6".to_string())];
     if let Some(s) = &ds.scope {
         pairs.push((s.param(), s.value.clone()));
     }
+    pairs
+}
+
+async fn get_with(ctx: &Ctx, ds: &Dataset, include: &[String]) -> Arc<crate::client::Exchange> {
+    let mut pairs = vec![("include".to_string(), include.join(","))];
+    pairs.extend(page_pairs(ds));
     walk::get(ctx, &ds.collection, &pairs).await
+}
+
+/// A to-many relation of the primary resource (an include name that is also a nested list of
+/// it) whose children the run can create.
+struct ToMany {
+    rel: String,
+    child: String,
+    fk: String,
+}
+
+/// The children the run created, per to-many relation and primary record:
+/// relation → parent id → child ids.
+#[derive(Debug, Default)]
+struct Known(BTreeMap<String, BTreeMap<String, Vec<String>>>);
+
+impl Known {
+    fn children(&self, rel: &str, parent: &str) -> &[String] {
+        self.0
+            .get(rel)
+            .and_then(|m| m.get(parent))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    fn total(&self) -> usize {
+        self.0.values().flat_map(|m| m.values()).map(Vec::len).sum()
+    }
+}
+
+fn to_many(ctx: &Ctx, ds: &Dataset) -> Vec<ToMany> {
+    let firsts: BTreeSet<&str> = ds
+        .resource
+        .includes
+        .iter()
+        .map(|p| p.split('.').next().unwrap_or(""))
+        .collect();
+    grammar::nested_lists(ctx.model())
+        .into_iter()
+        .filter(|(parent, _, _)| *parent == ds.resource.name)
+        .filter_map(|(parent, child, template)| {
+            let rel = template.rsplit('/').next()?.to_string();
+            if !firsts.contains(rel.as_str()) {
+                return None;
+            }
+            let fk = dataset::child_fk(ctx, &parent, &child)?;
+            Some(ToMany { rel, child, fk })
+        })
+        .collect()
+}
+
+/// Seeds what the include cases read: the child datasets, and for every to-many relation a
+/// child linked to each of the first two of the run's records on the page the cases request,
+/// so the relation has rows to sideload there. Returns the run's children per relation.
+async fn seed_children(ctx: &Ctx, ds: &Dataset) -> Result<Arc<Known>, Outcome> {
+    for (_, child, _) in grammar::nested_lists(ctx.model()) {
+        let _ = dataset::dataset(ctx, &child).await;
+    }
+    let rels = to_many(ctx, ds);
+    let mut known = Known::default();
+    if rels.is_empty() {
+        return Ok(Arc::new(known));
+    }
+    let page = walk::get(ctx, &ds.collection, &page_pairs(ds)).await;
+    let rows = walk::rows(&page).map_err(|_| {
+        Outcome::error(format!(
+            "could not read the page the include cases request: {}",
+            describe(&page)
+        ))
+    })?;
+    let shown: Vec<String> = rows
+        .iter()
+        .filter(|r| ds.owns(r))
+        .map(grammar::id_of)
+        .take(2)
+        .collect();
+    if shown.is_empty() {
+        return Err(Outcome::error(format!(
+            "{}: the page the include cases request shows none of the run's records",
+            label(&page)
+        )));
+    }
+    for t in &rels {
+        dataset::link_children(ctx, &t.child, &t.fk, &shown)
+            .await
+            .map_err(|e| Outcome::error(format!("could not seed children to include: {e}")))?;
+        let per: BTreeMap<String, Vec<String>> = ds
+            .ids_in_order()
+            .into_iter()
+            .map(|id| {
+                let c = dataset::children_of(ctx, &t.child, &t.fk, &id);
+                (id, c)
+            })
+            .filter(|(_, c)| !c.is_empty())
+            .collect();
+        known.0.insert(t.rel.clone(), per);
+    }
+    Ok(Arc::new(known))
 }
 
 /// A property over generated include values of at most `max` segments, judged by `check`.
@@ -71,14 +169,17 @@ async fn includes(ctx: &Ctx, max: usize, check: BodyCheck) -> Outcome {
         Ok(d) => d,
         Err(o) => return o,
     };
-    // Children (to-many relations) must exist so includes have something to return.
-    for (_, child, _) in grammar::nested_lists(ctx.model()) {
-        let _ = crate::run::dataset::dataset(ctx, &child).await;
-    }
+    // Children (to-many relations) must exist, on the very page read, so includes have
+    // something to return.
+    let known = match seed_children(ctx, &ds).await {
+        Ok(k) => k,
+        Err(o) => return o,
+    };
     let strat = arb_include(&ds, max).prop_map(Inc);
     let c = ctx.clone();
-    crate::run::property::run(ctx, strat, move |inc| {
-        let (c, ds) = (c.clone(), ds.clone());
+    let k = known.clone();
+    let mut o = crate::run::property::run(ctx, strat, move |inc| {
+        let (c, ds, known) = (c.clone(), ds.clone(), k.clone());
         async move {
             let ex = get_with(&c, &ds, &inc.0).await;
             let body = ex.json().cloned().unwrap_or(Value::Null);
@@ -92,17 +193,26 @@ async fn includes(ctx: &Ctx, max: usize, check: BodyCheck) -> Outcome {
                     &[&ex],
                 ));
             }
-            check(&inc.0, &body, &ex).map_err(|m| Fail::new(m, &[&ex]))
+            check(&inc.0, &body, &ex, &known).map_err(|m| Fail::new(m, &[&ex]))
         }
         .boxed()
     })
-    .await
+    .await;
+    if !known.0.is_empty() {
+        o.notes.push(format!(
+            "to-many includes ({}) judged against the {} children the run created for its records",
+            known.0.keys().cloned().collect::<Vec<_>>().join(", "),
+            known.total()
+        ));
+    }
+    o
 }
 
 fn relationships(
     inc: &[String],
     body: &Value,
     ex: &crate::client::Exchange,
+    known: &Known,
 ) -> Result<usize, String> {
     let included: BTreeSet<(String, String)> = included_pairs(body).into_iter().collect();
     if body.get("included").and_then(Value::as_array).is_none() {
@@ -137,9 +247,9 @@ fn relationships(
                     grammar::id_of(e)
                 ));
             };
-            for p in pairs {
+            for p in &pairs {
                 n += 1;
-                if !included.contains(&p) {
+                if !included.contains(p) {
                     return Err(format!(
                         "{}: {} refers to ({}, {}) in relationships.{rel}, which is not in included",
                         label(ex),
@@ -149,12 +259,35 @@ fn relationships(
                     ));
                 }
             }
+            // Every child the run created for this record is related and sideloaded.
+            for child in known.children(rel, &grammar::id_of(e)) {
+                n += 1;
+                if !pairs.iter().any(|p| p.1 == *child) {
+                    return Err(format!(
+                        "{}: relationships.{rel} of {} leaves out {child}, a child the run created for it; got {r}",
+                        label(ex),
+                        grammar::id_of(e)
+                    ));
+                }
+                if !included.iter().any(|p| p.1 == *child) {
+                    return Err(format!(
+                        "{}: {child}, a {rel} child of {}, is not in included",
+                        label(ex),
+                        grammar::id_of(e)
+                    ));
+                }
+            }
         }
     }
     Ok(n.max(1))
 }
 
-fn dedup(_: &[String], body: &Value, ex: &crate::client::Exchange) -> Result<usize, String> {
+fn dedup(
+    _: &[String],
+    body: &Value,
+    ex: &crate::client::Exchange,
+    _: &Known,
+) -> Result<usize, String> {
     let pairs = included_pairs(body);
     let mut seen = BTreeSet::new();
     for p in &pairs {
@@ -170,7 +303,12 @@ fn dedup(_: &[String], body: &Value, ex: &crate::client::Exchange) -> Result<usi
     Ok(pairs.len().max(1))
 }
 
-fn own_links(_: &[String], body: &Value, ex: &crate::client::Exchange) -> Result<usize, String> {
+fn own_links(
+    _: &[String],
+    body: &Value,
+    ex: &crate::client::Exchange,
+    _: &Known,
+) -> Result<usize, String> {
     let inc = body
         .get("included")
         .and_then(Value::as_array)
@@ -251,8 +389,8 @@ async fn nested(ctx: &Ctx) -> Outcome {
     if two.is_empty() {
         return Outcome::skipped("the list operation documents no two-level include");
     }
-    for (_, child, _) in grammar::nested_lists(ctx.model()) {
-        let _ = crate::run::dataset::dataset(ctx, &child).await;
+    if let Err(o) = seed_children(ctx, &ds).await {
+        return o;
     }
     grammar::property(
         ctx,
@@ -435,8 +573,8 @@ async fn list_and_single(ctx: &Ctx) -> Outcome {
         Ok(d) => d,
         Err(o) => return o,
     };
-    for (_, child, _) in grammar::nested_lists(ctx.model()) {
-        let _ = crate::run::dataset::dataset(ctx, &child).await;
+    if let Err(o) = seed_children(ctx, &ds).await {
+        return o;
     }
     let strat = arb_include(&ds, 2).prop_map(Inc);
     grammar::property(ctx, ds, strat, |ctx, ds, inc| {

@@ -49,6 +49,9 @@ pub struct Shared {
     pub cases: u32,
     /// Records the query-grammar rules seed, per resource, created once per run on first use.
     pub datasets: super::dataset::Datasets,
+    /// Children the query rules linked to chosen records of a dataset (beyond the child
+    /// dataset's own), created once per run and parent on first use.
+    pub linked: super::dataset::Linked,
 }
 
 /// The context of one rule.

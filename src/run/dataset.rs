@@ -3,7 +3,8 @@
 //! boundary values, unicode), created through the API (bulk create where the document has it,
 //! else one by one), tagged with a token derived from the run marker so queries can be scoped
 //! to them, and remembered for the engine's cleanup. Seeded once per run and resource, on first
-//! use.
+//! use. A rule can also have children linked to the very records it looks at
+//! ([`link_children`]), created and tagged the same way.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -18,6 +19,10 @@ use crate::spec::{ApiModel, Operation, Resource, SchemaRef};
 
 /// Per-resource datasets of a run (or why one could not be seeded).
 pub type Datasets = Mutex<BTreeMap<String, Result<Arc<Dataset>, String>>>;
+
+/// Children a run linked to chosen parent records on top of the child datasets:
+/// (child resource, parent id) → ids of the children created for it, in creation order.
+pub type Linked = Mutex<BTreeMap<(String, String), Vec<String>>>;
 
 /// Records of the primary resource the query rules seed.
 pub const PRIMARY_RECORDS: usize = 20;
@@ -402,7 +407,19 @@ fn bodies(
         .collect()
 }
 
-async fn seed(ctx: &Ctx, resource: &str, n: usize, depth: usize) -> Result<Dataset, String> {
+/// What creating records of a resource takes: its collection, the create body's properties,
+/// the field labelling the records and the run's token for them.
+struct Plan {
+    r: Resource,
+    list: Operation,
+    collection: String,
+    label: String,
+    token: String,
+    props: Vec<(String, String, Value)>,
+    required: Vec<String>,
+}
+
+fn plan(ctx: &Ctx, resource: &str) -> Result<Plan, String> {
     let model = ctx.model();
     let r = model
         .resource(resource)
@@ -424,8 +441,30 @@ async fn seed(ctx: &Ctx, resource: &str, n: usize, depth: usize) -> Result<Datas
         &resource[..resource.len().min(2)]
     );
     let (file, s) = resolved(model, &schema).ok_or("unresolvable create schema")?;
-    let (file, s) = (file.to_string(), s.clone());
-    let (props, required) = properties(model, &file, &s);
+    let (props, required) = properties(model, file, s);
+    let collection = r.collection_path.clone().unwrap_or_default();
+    Ok(Plan {
+        r,
+        list,
+        collection,
+        label,
+        token,
+        props,
+        required,
+    })
+}
+
+async fn seed(ctx: &Ctx, resource: &str, n: usize, depth: usize) -> Result<Dataset, String> {
+    let model = ctx.model();
+    let Plan {
+        r,
+        list,
+        collection,
+        label,
+        token,
+        props,
+        required,
+    } = plan(ctx, resource)?;
     // Parents first: `*_id` fields referring to another creatable resource.
     let mut parents: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (name, _, ps) in &props {
@@ -458,7 +497,6 @@ async fn seed(ctx: &Ctx, resource: &str, n: usize, depth: usize) -> Result<Datas
         };
         bodies(model, &props, &required, n, &env)
     };
-    let collection = r.collection_path.clone().unwrap_or_default();
     let mut created: Vec<Option<String>> = vec![None; n];
     // Bulk create when the document has one.
     let bulk = r
@@ -580,6 +618,128 @@ async fn seed(ctx: &Ctx, resource: &str, n: usize, depth: usize) -> Result<Datas
         ids,
         foreign_judged: Default::default(),
     })
+}
+
+/// The field of `child`'s create body that refers to a record of `parent` (`item_id`).
+pub fn child_fk(ctx: &Ctx, parent: &str, child: &str) -> Option<String> {
+    let p = plan(ctx, child).ok()?;
+    p.props
+        .iter()
+        .map(|(name, _, _)| name)
+        .find(|name| {
+            name.ends_with("_id")
+                && fixtures::referenced_resource(ctx.model(), name)
+                    .is_some_and(|r| r.name == parent)
+        })
+        .cloned()
+}
+
+/// Ids of the children of `parent_id` the run created: the `child` dataset's records whose
+/// `fk` is `parent_id`, then those [`link_children`] created for it.
+pub fn children_of(ctx: &Ctx, child: &str, fk: &str, parent_id: &str) -> Vec<String> {
+    let mut out: Vec<String> = ctx
+        .shared
+        .datasets
+        .lock()
+        .ok()
+        .and_then(|d| d.get(child).cloned())
+        .and_then(Result::ok)
+        .map(|d| {
+            d.rows
+                .iter()
+                .filter(|r| {
+                    r.get(fk).map(crate::oracle::filter::text_of).as_deref() == Some(parent_id)
+                })
+                .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Ok(l) = ctx.shared.linked.lock() {
+        if let Some(ids) = l.get(&(child.to_string(), parent_id.to_string())) {
+            out.extend(ids.iter().cloned());
+        }
+    }
+    out
+}
+
+/// Makes sure every record of `parent_ids` has a child of `child` the run created (linked
+/// through `fk`): seeds the child dataset, then creates one child through the API for each
+/// parent that still has none, labelled with the child dataset's token like its records and
+/// remembered for the cleanup. Deterministic: the bodies depend on the run's seed only.
+pub async fn link_children(
+    ctx: &Ctx,
+    child: &str,
+    fk: &str,
+    parent_ids: &[String],
+) -> Result<(), String> {
+    dataset(ctx, child).await?;
+    let seed_ctx = Ctx {
+        rule: "specgate.seed-data",
+        shared: ctx.shared.clone(),
+    };
+    let p = plan(ctx, child)?;
+    for pid in parent_ids {
+        if !children_of(ctx, child, fk, pid).is_empty() {
+            continue;
+        }
+        // Labels continue the child dataset's numbering, so they stay unique and tagged.
+        let i = SECONDARY_RECORDS
+            + ctx
+                .shared
+                .linked
+                .lock()
+                .map(|l| l.keys().filter(|(c, _)| c == child).count())
+                .unwrap_or(0);
+        let parents = BTreeMap::from([(fk.to_string(), vec![pid.clone()])]);
+        let mut body = {
+            let unique = |hint: &str| ctx.unique_name(hint);
+            let env = Env {
+                token: &p.token,
+                label: &p.label,
+                parents: &parents,
+                unique: &unique,
+            };
+            let (model, props, required) = (ctx.model(), &p.props, &p.required);
+            props
+                .iter()
+                .filter_map(|(name, pf, ps)| {
+                    let v = value_for(model, name, pf, ps, required.contains(name), i, &env)?;
+                    Some((name.clone(), v))
+                })
+                .collect::<Map<String, Value>>()
+        };
+        body.insert(fk.to_string(), json!(pid));
+        let body = Value::Object(body);
+        let ex = seed_ctx
+            .send(
+                Req::new(reqwest::Method::POST, p.collection.clone())
+                    .token("full")
+                    .json(body.clone()),
+            )
+            .await;
+        let id = data(&ex)
+            .and_then(|d| d.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        match id {
+            Some(id) if ex.status().is_some_and(|s| s < 300) => {
+                seed_ctx.remember_created(&p.collection, &id);
+                if let Ok(mut l) = ctx.shared.linked.lock() {
+                    l.entry((child.to_string(), pid.clone()))
+                        .or_default()
+                        .push(id);
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "could not link a {child} record to {pid}: POST {} with {body} answered {}",
+                    p.collection,
+                    describe(&ex)
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `status body…` of an exchange, for harness errors.
