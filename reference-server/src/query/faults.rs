@@ -40,6 +40,7 @@ pub const QUERY_FAULTS: &[&str] = &[
     "money-cents-as-decimal",
     // include
     "include-to-one-not-sideloaded",
+    "include-to-many-not-sideloaded",
     "included-empty-without-include",
     "invalid-include-ignored",
     "nested-include-stops-at-first-level",
@@ -136,6 +137,8 @@ pub struct QueryFaults {
     // include
     /// To-one relations are referenced in `relationships` but their rows are not sideloaded.
     pub include_to_one_not_sideloaded: bool,
+    /// To-many relations are referenced in `relationships` but their rows are not sideloaded.
+    pub include_to_many_not_sideloaded: bool,
     /// Every response carries `included: []`, asked for or not.
     pub included_always: bool,
     /// An include naming no relation is dropped instead of rejected.
@@ -219,6 +222,7 @@ impl QueryFaults {
             search_ignores_sort: on("post-search-ignores-sort"),
             cents_as_decimal: on("money-cents-as-decimal"),
             include_to_one_not_sideloaded: on("include-to-one-not-sideloaded"),
+            include_to_many_not_sideloaded: on("include-to-many-not-sideloaded"),
             included_always: on("included-empty-without-include"),
             invalid_include_ignored: on("invalid-include-ignored"),
             nested_include_first_level_only: on("nested-include-stops-at-first-level"),

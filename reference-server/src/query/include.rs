@@ -257,9 +257,11 @@ fn relate(
                 fetched
             }
         };
-        // Fault: to-one rows are referenced but never sideloaded.
-        let sideload = !(store.faults.include_to_one_not_sideloaded
-            && matches!(node.relation.kind, RelationKind::ToOne { .. }));
+        // Faults: to-one (or to-many) rows are referenced but never sideloaded.
+        let sideload = match node.relation.kind {
+            RelationKind::ToOne { .. } => !store.faults.include_to_one_not_sideloaded,
+            RelationKind::ToMany { .. } => !store.faults.include_to_many_not_sideloaded,
+        };
         for t in targets.iter().filter(|_| sideload) {
             store.add(target, t);
         }
@@ -456,5 +458,32 @@ mod tests {
             resolve(&conn, "elsewhere", &mut data, &inc, QueryFaults::default()).unwrap();
         assert!(included.is_empty());
         assert_eq!(data[0]["relationships"], json!({"item": null}));
+    }
+
+    #[test]
+    fn to_many_fault_references_comments_without_sideloading_them() {
+        let conn = test_conn();
+        let cat = insert_category(&conn, WS, "Tools", "2026-01-01T00:00:00.000000Z");
+        let a = ItemSeed::new("A", "2026-01-02T00:00:00.000000Z")
+            .category(&cat)
+            .insert(&conn);
+        let cm = insert_comment(&conn, &a, "hi", "2026-02-01T00:00:00.000000Z");
+        let mut data = vec![
+            crate::query::fetch_one(&conn, &ITEMS, WS, &a)
+                .unwrap()
+                .unwrap(),
+        ];
+        let inc = parse(&ITEMS, "category,comments").unwrap();
+        let faults = QueryFaults {
+            include_to_many_not_sideloaded: true,
+            ..QueryFaults::default()
+        };
+        let included = resolve(&conn, WS, &mut data, &inc, faults).unwrap();
+        assert_eq!(
+            data[0]["relationships"]["comments"],
+            json!([{"type": "comment", "id": cm}])
+        );
+        let ids: Vec<&str> = included.iter().map(|(r, _)| *r).collect();
+        assert_eq!(ids, ["categories"]);
     }
 }

@@ -20,6 +20,11 @@ pub const MUTANTS: &[Mutant] = &[
         "to-one relations (the category) are referenced in relationships but their rows are never fetched into included.",
     ),
     Mutant::fault(
+        "include-to-many-not-sideloaded",
+        &["include.adds-relationships-and-included"],
+        "the include loader lists to-many children (an item's comments) in relationships but never fetches their rows into included.",
+    ),
+    Mutant::fault(
         "included-empty-without-include",
         &["include.absent-without-param"],
         "the serializer always emits an empty included array, even when nothing was asked for.",
