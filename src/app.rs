@@ -206,6 +206,14 @@ pub fn config_from_seed(seed: &reference_server::SeedOutput) -> Config {
             },
         );
     }
+    // The token UI's session, for the rules that create tokens through it.
+    cfg.ui_session = seed
+        .ui_session
+        .as_ref()
+        .map(|cookie| crate::config::UiSessionSection {
+            cookie: Some(cookie.clone()),
+            workspace_slug: None,
+        });
     cfg
 }
 

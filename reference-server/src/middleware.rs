@@ -383,7 +383,10 @@ pub async fn authenticate(State(st): State<SharedState>, mut req: Request, next:
             }
             token.allows(res, action)
         };
-        let allowed = allows(&resource) || (resource == "jobs" && allows("exports"));
+        // Fault: the links route registered after the scope plug's route table was built, so
+        // it requires no scope at all.
+        let unmapped = path.ends_with("/links") && st.fault("links-route-unscoped");
+        let allowed = unmapped || allows(&resource) || (resource == "jobs" && allows("exports"));
         if !allowed && !st.fault("scopes-not-enforced") {
             let mut p = Problem::new(
                 problem::INSUFFICIENT_SCOPE,

@@ -44,6 +44,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(resources::routes(&ITEMS, true))
         .merge(resources::routes(&CATEGORIES, false))
         .merge(resources::routes(&COMMENTS, false))
+        .route("/api/v1/items/{id}/links", get(crate::links::item_links))
         .route("/api/v1/enums", get(meta::enums))
         .route("/api/v1/token", get(meta::token_info))
         .route("/api/v1/tokens/{id}", delete(meta::revoke_token))
@@ -84,6 +85,10 @@ pub fn router(state: SharedState) -> Router {
         .route("/health/live", get(meta::live))
         .route("/health/ready", get(meta::ready))
         .route("/api/v1/openapi.json", get(meta::openapi))
+        .route(
+            "/ui/workspaces/{slug}/tokens",
+            get(crate::ui::list_tokens).post(crate::ui::create_token),
+        )
         .route(
             "/api/v1/uploads/{id}",
             put(files::put_upload)

@@ -74,4 +74,14 @@ pub const MUTANTS: &[Mutant] = &[
         &["scopes.403-reports-required-and-token-scopes"],
         "the token's scopes left out of the 403 body (\"do not leak permissions\").",
     ),
+    Mutant::fault(
+        "links-route-unscoped",
+        &["scopes.polymorphic-links-use-parent-scope"],
+        "the polymorphic links route registered after the scope plug's route table was built, so it needs no scope at all.",
+    ),
+    Mutant::fault(
+        "token-scopes-optional",
+        &["scopes.token-creation-requires-scopes"],
+        "an omitted scopes list on token creation defaults to none instead of being required.",
+    ),
 ];
