@@ -211,6 +211,14 @@ pub fn config_from_seed(seed: &reference_server::SeedOutput) -> Config {
             },
         );
     }
+    // The token UI's session, for the rules that create tokens through it.
+    cfg.ui_session = seed
+        .ui_session
+        .as_ref()
+        .map(|cookie| crate::config::UiSessionSection {
+            cookie: Some(cookie.clone()),
+            workspace_slug: None,
+        });
     cfg
 }
 
@@ -262,10 +270,9 @@ pub async fn check(
         }
         if profile.tls {
             let addr: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
-            let (task, port) =
-                reference_server::server::serve_https_redirect_on(addr, server.addr.port())
-                    .await
-                    .map_err(|e| HarnessError::Reference(e.to_string()))?;
+            let (task, port) = reference_server::server::serve_http_port(addr, &server)
+                .await
+                .map_err(|e| HarnessError::Reference(e.to_string()))?;
             cfg.http_url = Some(format!("http://127.0.0.1:{port}"));
             redirect_listener = Some(task);
         }

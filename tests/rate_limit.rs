@@ -22,7 +22,7 @@ async fn too_many_requests_without_retry_after_is_caught() {
 }
 
 /// The families of this part of the suite, and the only skips a reference deployment cannot
-/// avoid (a UI session, polymorphic link endpoints, a sunset date, TLS).
+/// avoid (a sunset date, TLS).
 const FAMILIES: [&str; 9] = [
     "auth",
     "scopes",
@@ -34,9 +34,7 @@ const FAMILIES: [&str; 9] = [
     "deprecation",
     "https",
 ];
-const EXPECTED_SKIPS: [&str; 9] = [
-    "scopes.polymorphic-links-use-parent-scope",
-    "scopes.token-creation-requires-scopes",
+const EXPECTED_SKIPS: [&str; 7] = [
     "deprecation.supported-12-months-after-ga",
     "deprecation.deprecation-header",
     "deprecation.sunset-header",

@@ -1,5 +1,5 @@
-//! Family `token-format`: passes on the reference server (the UI-only rule is skipped with a
-//! reason); each testable rule fails, with evidence, on tokens or verification that break it.
+//! Family `token-format`: passes on the reference server (the raw-token rule through its token
+//! UI); each testable rule fails, with evidence, on tokens or verification that break it.
 
 mod common;
 
@@ -19,12 +19,6 @@ async fn reference_passes_token_format() {
     let report = run_reference(&[], FAMILY).await;
     assert_eq!(report.results.len(), 4);
     for r in &report.results {
-        if r.info.id == "token-format.raw-token-shown-once" {
-            assert_eq!(r.outcome.status, Status::Skipped);
-            let reason = r.outcome.reason.as_deref().unwrap_or("");
-            assert!(reason.contains("ui_session"), "{reason}");
-            continue;
-        }
         assert_eq!(
             r.outcome.status,
             Status::Passed,
@@ -82,4 +76,9 @@ async fn prefix_only_verification_is_caught() {
             assert!(!ex.curl.contains("ref_test_"), "{}", ex.curl);
         }
     }
+}
+
+#[tokio::test]
+async fn raw_token_listed_again_is_caught() {
+    caught("token-list-shows-raw", "token-format.raw-token-shown-once").await;
 }

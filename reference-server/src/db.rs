@@ -34,6 +34,12 @@ CREATE TABLE tokens (
     inserted_at TEXT NOT NULL
 );
 CREATE INDEX tokens_prefix ON tokens (token_prefix);
+CREATE TABLE ui_sessions (
+    id TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    flash TEXT,                      -- only ever set by the token-list-shows-raw fault
+    inserted_at TEXT NOT NULL
+);
 
 CREATE TABLE categories (
     id TEXT PRIMARY KEY,

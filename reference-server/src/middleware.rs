@@ -90,13 +90,37 @@ pub async fn common(State(st): State<SharedState>, req: Request, next: Next) -> 
     let mut resp = if let Some(r) = fx.respond.take() {
         r
     } else if is_preflight {
-        let mut r = StatusCode::NO_CONTENT.into_response();
+        // Fault: the framework's default 200 OK for preflights.
+        let status = if st.fault("cors-preflight-200") {
+            StatusCode::OK
+        } else {
+            StatusCode::NO_CONTENT
+        };
+        let mut r = status.into_response();
         if let Some(o) = &origin_allowed {
             let h = r.headers_mut();
             set(h, "access-control-allow-origin", o);
-            set(h, "access-control-allow-methods", CORS_METHODS);
-            set(h, "access-control-allow-headers", CORS_ALLOW_HEADERS);
-            set(h, "access-control-max-age", "86400");
+            // Fault: the allowed methods list written before PATCH was routed.
+            let methods = if st.fault("cors-methods-without-patch") {
+                "GET, POST, PUT, DELETE, OPTIONS"
+            } else {
+                CORS_METHODS
+            };
+            set(h, "access-control-allow-methods", methods);
+            // Fault: the allowed headers list predates idempotency keys.
+            let allow = if st.fault("cors-idempotency-key-not-allowed") {
+                "Authorization, Content-Type, If-Match, If-None-Match, X-Request-Id, traceparent"
+            } else {
+                CORS_ALLOW_HEADERS
+            };
+            set(h, "access-control-allow-headers", allow);
+            // Fault: max-age lowered to Chromium's 600 s cap.
+            let max_age = if st.fault("cors-max-age-600") {
+                "600"
+            } else {
+                "86400"
+            };
+            set(h, "access-control-max-age", max_age);
         }
         r
     } else {
@@ -107,12 +131,32 @@ pub async fn common(State(st): State<SharedState>, req: Request, next: Next) -> 
         resp = ensure_problem(resp, &path, &method).await;
     }
     let error_path = resp.status().as_u16() >= 400;
+    let bodiless = matches!(resp.status().as_u16(), 204 | 304);
     let h = resp.headers_mut();
     for (k, v) in SECURITY_HEADERS {
         // Fault: a header set by the happy-path code only, lost on error responses.
         if error_path && k == "x-frame-options" && st.fault("security-headers-missing-on-errors") {
             continue;
         }
+        // Fault: nosniff set by the body writer only, so 204 and 304 responses lack it.
+        if bodiless && k == "x-content-type-options" && st.fault("nosniff-missing-on-bodiless") {
+            continue;
+        }
+        let v = match k {
+            // Fault: HSTS without `preload` (dropped while the preload list was pending).
+            "strict-transport-security" if st.fault("hsts-without-preload") => {
+                "max-age=63072000; includeSubDomains"
+            }
+            // Fault: a CSP copied from a template that predates `frame-ancestors`.
+            "content-security-policy" if st.fault("csp-without-frame-ancestors") => {
+                "default-src 'none'"
+            }
+            // Fault: the framework's old default Referrer-Policy, never updated.
+            "referrer-policy" if st.fault("referrer-policy-framework-default") => {
+                "no-referrer-when-downgrade"
+            }
+            _ => v,
+        };
         set(h, k, v);
     }
     set(h, "x-request-id", &request_id);
@@ -130,13 +174,26 @@ pub async fn common(State(st): State<SharedState>, req: Request, next: Next) -> 
             set(h, "access-control-allow-origin", o);
         }
         if !is_preflight {
-            set(h, "access-control-expose-headers", CORS_EXPOSE_HEADERS);
+            // Fault: the exposed headers list predates the RateLimit headers.
+            let expose = if st.fault("cors-ratelimit-not-exposed") {
+                "ETag, X-Request-Id, Link, Deprecation, Sunset, Warning, Location, Idempotency-Replayed"
+            } else {
+                CORS_EXPOSE_HEADERS
+            };
+            set(h, "access-control-expose-headers", expose);
         }
     }
     // Fault: deprecation headers added by the success path only, lost on error responses.
     let drop_deprecation = error_path && st.fault("deprecation-headers-missing-on-errors");
     if path.starts_with("/api/v1") && !drop_deprecation {
         if let Some(date) = st.config.sunset {
+            // Fault: Sunset computed as the successor's GA plus 6 months (GA is 13 months
+            // before the configured sunset), not the 12 the policy promises.
+            let date = if st.fault("sunset-six-months-after-ga") {
+                date - chrono::Months::new(7)
+            } else {
+                date
+            };
             let sunset = httpdate::fmt_http_date(
                 date.and_hms_opt(0, 0, 0)
                     .map(|d| d.and_utc().into())
@@ -230,9 +287,19 @@ pub fn required_scope(method: &Method, path: &str) -> Option<(String, &'static s
     Some((first, if read { "read" } else { "write" }))
 }
 
-fn add_rate_headers(h: &mut HeaderMap, d: &Decision) {
+fn add_rate_headers(st: &SharedState, resp: &mut Response, d: &Decision) {
+    // Fault: the RateLimit headers added by a hook that runs for successful responses only.
+    if resp.status().as_u16() >= 400 && st.fault("ratelimit-headers-missing-on-errors") {
+        return;
+    }
+    let h = resp.headers_mut();
     set(h, "ratelimit", &d.ratelimit_header());
-    set(h, "ratelimit-policy", &d.policy_header());
+    // Fault: the policy window written in minutes instead of seconds.
+    if st.fault("ratelimit-policy-window-minutes") {
+        set(h, "ratelimit-policy", &format!("{};w=1", d.limit));
+    } else {
+        set(h, "ratelimit-policy", &d.policy_header());
+    }
 }
 
 /// Authentication, rate limiting and scope enforcement for the protected /api/v1 routes.
@@ -247,9 +314,26 @@ pub async fn authenticate(State(st): State<SharedState>, mut req: Request, next:
     };
     let path = req.uri().path().to_string();
     let counted = path != "/api/v1/token" || st.fault("token-info-counts-against-limit");
-    let decision = st
-        .limiter
-        .check(&token.id, token.rate_limit, token.burst, counted);
+    // Fault: buckets keyed by workspace, so a workspace's tokens share one budget.
+    let key = if st.fault("rate-limit-per-workspace") {
+        &token.workspace_id
+    } else {
+        &token.id
+    };
+    // Fault: the limiter reads the configured default, never the token's override.
+    let limit = if st.fault("rate-limit-override-ignored") {
+        st.config.rate_limit
+    } else {
+        token.rate_limit
+    };
+    // Fault: the burst bucket sized by the per-second refill rate (limit / 60) instead of
+    // the burst allowance.
+    let burst = if st.fault("burst-bucket-sized-by-rate") {
+        (limit / 60).max(1)
+    } else {
+        token.burst
+    };
+    let decision = st.limiter.check(key, limit, burst, counted);
     if let Some(d) = &decision {
         if !d.allowed {
             let detail = format!(
@@ -261,7 +345,17 @@ pub async fn authenticate(State(st): State<SharedState>, mut req: Request, next:
                 p = p.header(header::RETRY_AFTER, d.retry_after.to_string());
             }
             let mut resp = p.into_response();
-            add_rate_headers(resp.headers_mut(), d);
+            // Fault: the limiter library's own plain-text 429 instead of the problem document.
+            if st.fault("429-plain-text") {
+                resp = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, d.retry_after.to_string())],
+                    "Too Many Requests",
+                )
+                    .into_response();
+                resp.extensions_mut().insert(problem::KeepBody);
+            }
+            add_rate_headers(&st, &mut resp, d);
             return resp;
         }
     }
@@ -273,19 +367,47 @@ pub async fn authenticate(State(st): State<SharedState>, mut req: Request, next:
             (resource, action)
         }
     });
-    if let Some((resource, action)) = scope {
-        let allowed = token.allows(&resource, action)
-            || (resource == "jobs" && token.allows("exports", action));
+    if let Some((resource, mut action)) = scope {
+        // Fault: the read-method list names GET and OPTIONS but forgot HEAD.
+        if *req.method() == Method::HEAD && st.fault("head-needs-write-scope") {
+            action = "write";
+        }
+        let allows = |res: &str| {
+            // Fault: scopes matched literally, so `{resource}:write` does not grant reads.
+            if st.fault("write-scope-does-not-imply-read") {
+                return token
+                    .scopes
+                    .iter()
+                    .any(|s| *s == format!("{res}:{action}") || *s == format!("all:{action}"));
+            }
+            // Fault: the all:write wildcard expands to a resource list that predates comments.
+            if res == "comments" && action == "write" && st.fault("all-write-misses-newer-resource")
+            {
+                return token.scopes.iter().any(|s| s == "comments:write");
+            }
+            // Fault: deletes treated as admin-only, needing the all:write wildcard.
+            if *req.method() == Method::DELETE && st.fault("delete-needs-all-write") {
+                return token.scopes.iter().any(|s| s == "all:write");
+            }
+            token.allows(res, action)
+        };
+        // Fault: the links route registered after the scope plug's route table was built, so
+        // it requires no scope at all.
+        let unmapped = path.ends_with("/links") && st.fault("links-route-unscoped");
+        let allowed = unmapped || allows(&resource) || (resource == "jobs" && allows("exports"));
         if !allowed && !st.fault("scopes-not-enforced") {
-            let mut resp = Problem::new(
+            let mut p = Problem::new(
                 problem::INSUFFICIENT_SCOPE,
                 "Token does not have the required scope.",
             )
-            .with("required_scope", json!(format!("{resource}:{action}")))
-            .with("token_scopes", json!(token.scopes))
-            .into_response();
+            .with("required_scope", json!(format!("{resource}:{action}")));
+            // Fault: the token's scopes left out of the 403 body ("do not leak permissions").
+            if !st.fault("403-without-token-scopes") {
+                p = p.with("token_scopes", json!(token.scopes));
+            }
+            let mut resp = p.into_response();
             if let Some(d) = &decision {
-                add_rate_headers(resp.headers_mut(), d);
+                add_rate_headers(&st, &mut resp, d);
             }
             return resp;
         }
@@ -293,7 +415,7 @@ pub async fn authenticate(State(st): State<SharedState>, mut req: Request, next:
     req.extensions_mut().insert(token);
     let mut resp = next.run(req).await;
     if let Some(d) = &decision {
-        add_rate_headers(resp.headers_mut(), d);
+        add_rate_headers(&st, &mut resp, d);
     }
     resp
 }
@@ -324,10 +446,29 @@ async fn resolve_token(st: &SharedState, headers: &HeaderMap) -> Result<AuthToke
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or_else(|| {
+            // Fault: the missing-header branch answers the framework's generic 401 problem.
+            if st.fault("missing-token-generic-401") {
+                return Problem::new(
+                    (401, "unauthorized", "Unauthorized"),
+                    "Authentication required.",
+                )
+                .header(header::WWW_AUTHENTICATE, "Bearer");
+            }
             unauthorized("Missing Authorization header; send 'Authorization: Bearer <token>'.")
         })?
         .to_str()
         .map_err(|_| unauthorized("The Authorization header is not valid."))?;
+    // Fault: another scheme answered as a malformed request (400) instead of 401.
+    if st.fault("non-bearer-scheme-400")
+        && value
+            .split_once(' ')
+            .is_some_and(|(scheme, _)| !scheme.eq_ignore_ascii_case("bearer"))
+    {
+        return Err(Problem::new(
+            problem::BAD_REQUEST,
+            "The Authorization header must use the Bearer scheme.",
+        ));
+    }
     let raw = value
         .split_once(' ')
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
@@ -336,7 +477,12 @@ async fn resolve_token(st: &SharedState, headers: &HeaderMap) -> Result<AuthToke
     if !auth::well_formed(raw) {
         return Err(unauthorized("The token is invalid, revoked or expired."));
     }
-    let now = crate::util::now();
+    // Fault: `expires_at` is never compared (an empty "now" precedes every expiry).
+    let now = if st.fault("token-expiry-ignored") {
+        String::new()
+    } else {
+        crate::util::now()
+    };
     if let Some(t) = st.tokens.get(raw) {
         if t.expired(&now) {
             return Err(unauthorized("The token is invalid, revoked or expired."));
@@ -392,13 +538,13 @@ pub async fn ip_limit(
             )
             .header(header::RETRY_AFTER, d.retry_after.to_string())
             .into_response();
-            add_rate_headers(resp.headers_mut(), d);
+            add_rate_headers(&st, &mut resp, d);
             return resp;
         }
     }
     let mut resp = next.run(req).await;
     if let Some(d) = &decision {
-        add_rate_headers(resp.headers_mut(), d);
+        add_rate_headers(&st, &mut resp, d);
     }
     resp
 }

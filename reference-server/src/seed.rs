@@ -39,6 +39,8 @@ pub struct SeedOutput {
     /// Keyed by role: full, admin2, read_only, scoped, scoped_write_only, empty, rate_limited,
     /// premium, expired, revoked, disposable_1..3, second_workspace.
     pub tokens: BTreeMap<String, SeededToken>,
+    /// `Cookie` header value of a token-UI session in the first workspace.
+    pub ui_session: Option<String>,
 }
 
 struct Spec {
@@ -227,6 +229,7 @@ pub fn seed(conn: &Connection, config: &Config) -> rusqlite::Result<SeedOutput> 
             },
         );
     }
+    out.ui_session = Some(crate::ui::create_session(conn, &out.workspaces[0].id)?);
     Ok(out)
 }
 
@@ -264,6 +267,9 @@ impl SeedOutput {
             );
         }
         let _ = writeln!(s, "environment = \"test\"\n");
+        if let Some(cookie) = &self.ui_session {
+            let _ = writeln!(s, "[ui_session]\ncookie = {}\n", toml_str(cookie));
+        }
         for (i, ws) in self.workspaces.iter().enumerate() {
             let _ = writeln!(
                 s,

@@ -44,6 +44,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(resources::routes(&ITEMS, true))
         .merge(resources::routes(&CATEGORIES, false))
         .merge(resources::routes(&COMMENTS, false))
+        .route("/api/v1/items/{id}/links", get(crate::links::item_links))
         .route("/api/v1/enums", get(meta::enums))
         .route("/api/v1/token", get(meta::token_info))
         .route("/api/v1/tokens/{id}", delete(meta::revoke_token))
@@ -84,6 +85,10 @@ pub fn router(state: SharedState) -> Router {
         .route("/health/live", get(meta::live))
         .route("/health/ready", get(meta::ready))
         .route("/api/v1/openapi.json", get(meta::openapi))
+        .route(
+            "/ui/workspaces/{slug}/tokens",
+            get(crate::ui::list_tokens).post(crate::ui::create_token),
+        )
         .route(
             "/api/v1/uploads/{id}",
             put(files::put_upload)
@@ -209,6 +214,33 @@ pub async fn serve_https_redirect(
     serve_https_redirect_on(addr, https_port)
         .await
         .map(|(task, _)| task)
+}
+
+/// The plain-HTTP port of a TLS `server`, on `addr` (port 0 for any free one): the redirect of
+/// [`serve_https_redirect_on`], unless the server's fault switch `plain-http-serves-api` is on
+/// (the plain-HTTP listener mounts the application itself instead of the redirect, so the API
+/// answers over plain HTTP). Returns the task and the port it bound.
+pub async fn serve_http_port(
+    addr: SocketAddr,
+    server: &RunningServer,
+) -> Result<(tokio::task::JoinHandle<()>, u16), StartError> {
+    if !server.state.fault("plain-http-serves-api") {
+        return serve_https_redirect_on(addr, server.addr.port()).await;
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })?;
+    let port = listener
+        .local_addr()
+        .map_err(|source| StartError::Bind { addr, source })?
+        .port();
+    let app = router(server.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    Ok((
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        }),
+        port,
+    ))
 }
 
 /// [`serve_https_redirect`] on `addr` (port 0 for any free one), returning the port it bound.

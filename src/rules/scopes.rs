@@ -1452,7 +1452,11 @@ async fn token_creation(ctx: &Ctx) -> Outcome {
     if accepted {
         if let Some(id) = ex
             .json()
-            .and_then(|b| b.pointer("/data/id").or(b.get("id")))
+            .and_then(|b| {
+                b.pointer("/token/id")
+                    .or(b.pointer("/data/id"))
+                    .or(b.get("id"))
+            })
             .and_then(Value::as_str)
         {
             ctx.send(

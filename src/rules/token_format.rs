@@ -213,10 +213,144 @@ async fn full_verified(ctx: &Ctx) -> Outcome {
     f.outcome("")
 }
 
-async fn shown_once(_: &Ctx) -> Outcome {
-    Outcome::skipped(
-        "creating a token goes through the UI route outside the API (C59); specgate has no UI-session driver to create one and compare the listings",
-    )
+/// Every string in a JSON value.
+fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        serde_json::Value::Object(m) => m.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+/// Creates a token through the UI route (C59), finds the raw token in the creation response,
+/// then reads the UI's token listing: it must show the token's 12-character prefix and never
+/// the raw token. The token is revoked afterwards.
+async fn shown_once(ctx: &Ctx) -> Outcome {
+    let Some(cookie) = ctx.client().raw_token("ui_session").map(str::to_string) else {
+        return Outcome::skipped("needs [ui_session] cookie");
+    };
+    let slug = ctx
+        .shared
+        .config
+        .ui_session
+        .as_ref()
+        .and_then(|u| u.workspace_slug.clone())
+        .or_else(|| ctx.shared.config.workspaces.first().map(|w| w.slug.clone()));
+    let Some(slug) = slug else {
+        return Outcome::skipped("needs the workspace slug: set [ui_session] workspace_slug");
+    };
+    let route = format!("/ui/workspaces/{slug}/tokens");
+    let created = ctx
+        .send(
+            Req::new(reqwest::Method::POST, route.clone())
+                .header("cookie", cookie.clone())
+                .json(serde_json::json!({
+                    "name": ctx.unique_name("shown-once"),
+                    "scopes": ["all:read"],
+                }))
+                .no_retry(),
+        )
+        .await;
+    let mut f = Findings::default();
+    if !created.status().is_some_and(|s| (200..300).contains(&s)) {
+        f.fail(
+            format!(
+                "{}: expected the token to be created, got {}",
+                request_line(&created),
+                seen(&created)
+            ),
+            &[&created],
+        );
+        return f.outcome("");
+    }
+    let mut found = Vec::new();
+    if let Some(body) = created.json() {
+        strings(body, &mut found);
+    }
+    let id = created
+        .json()
+        .and_then(|b| {
+            b.pointer("/token/id")
+                .or(b.pointer("/data/id"))
+                .or(b.get("id"))
+        })
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
+    let Some(raw) = found.into_iter().find(|s| well_shaped(s)) else {
+        f.fail(
+            format!(
+                "{} → {}: the creation response shows no raw token of the {{app}}_{{env}}_{{hash}} shape (it must, exactly once)",
+                request_line(&created),
+                created.status().unwrap_or(0)
+            ),
+            &[&created],
+        );
+        return f.outcome("");
+    };
+    f.checked += 1;
+    // From now on the raw token is recorded as this placeholder: finding it in a later body
+    // means the body carried the raw token.
+    let placeholder = "$SPECGATE_TOKEN_CREATED_THROUGH_UI";
+    ctx.client().add_secret(&raw, placeholder);
+    let listing = ctx
+        .send(
+            Req::get(route.clone())
+                .header("cookie", cookie.clone())
+                .no_retry(),
+        )
+        .await;
+    let body = listing
+        .response
+        .as_ref()
+        .map(|r| r.body.clone())
+        .unwrap_or_default();
+    if listing.status() == Some(200) {
+        f.check(
+            !body.contains(placeholder) && !body.contains(&raw),
+            || {
+                format!(
+                    "{}: the token listing shows the raw token again ({}); after creation only its prefix may be visible",
+                    request_line(&listing),
+                    describe(&raw)
+                )
+            },
+            &[&listing, &created],
+        );
+        // C36: the guide's "first 12 characters" example has 13; a longer stored prefix (fewer
+        // lookup collisions) is still only a prefix.
+        let mut shown = Vec::new();
+        if let Some(v) = listing.json() {
+            strings(v, &mut shown);
+        }
+        f.check(
+            shown
+                .iter()
+                .any(|s| s.len() >= 12 && s.len() < raw.len() && raw.starts_with(s.as_str())),
+            || {
+                format!(
+                    "{}: the token listing does not show the new token's prefix (its first 12 or more characters)",
+                    request_line(&listing)
+                )
+            },
+            &[&listing],
+        );
+    } else {
+        f.note(format!(
+            "{} → {}: no token listing to compare with",
+            request_line(&listing),
+            seen(&listing)
+        ));
+    }
+    if let Some(id) = id {
+        ctx.send(
+            Req::new(reqwest::Method::DELETE, ctx.path(&format!("/tokens/{id}")))
+                .token("full")
+                .no_retry(),
+        )
+        .await;
+    }
+    f.outcome("")
 }
 
 #[cfg(test)]

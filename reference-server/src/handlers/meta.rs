@@ -1,7 +1,9 @@
 //! Health probes, the served OpenAPI document and agents guide, enums, token info and token
 //! revocation.
 
-use axum::extract::{Extension, Path, RawQuery, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Extension, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{Map, Value, json};
@@ -12,15 +14,91 @@ use crate::problem::{self, ApiResult, KeepBody, Problem};
 use crate::state::SharedState;
 use crate::util::{self, json_response};
 
-pub async fn health_redirect() -> Response {
+pub async fn health_redirect(State(st): State<SharedState>) -> Response {
+    // Fault: the legacy /health kept as an alias answering itself instead of redirecting.
+    if st.fault("legacy-health-alias") {
+        return json_response(StatusCode::OK, &json!({"status": "ok"}), None);
+    }
     Redirect::permanent("/health/live").into_response()
 }
 
-pub async fn live() -> Response {
-    json_response(StatusCode::OK, &json!({"status": "ok"}), None)
+/// Faults shared by both probes: what a misplaced or over-protected health route answers.
+fn health_guard(st: &SharedState, headers: &HeaderMap, peer: SocketAddr) -> Option<Response> {
+    // Fault: the health routes mounted inside the /api/v1 scope, so the host root has none.
+    if st.fault("health-under-api-prefix") {
+        return Some(
+            Problem::new(problem::NOT_FOUND, "No route matches this path.").into_response(),
+        );
+    }
+    // Fault: the health routes mounted behind the authentication layer.
+    if st.fault("health-behind-auth") && !headers.contains_key(header::AUTHORIZATION) {
+        return Some(
+            Problem::new(
+                problem::INVALID_TOKEN,
+                "Missing Authorization header; send 'Authorization: Bearer <token>'.",
+            )
+            .header(header::WWW_AUTHENTICATE, "Bearer")
+            .into_response(),
+        );
+    }
+    // Fault: the health routes share the per-IP limit of the public endpoints.
+    if st.fault("health-ip-rate-limited") {
+        let limit = st.config.agents_limit;
+        let d = st
+            .limiter
+            .check(&format!("ip:{}", peer.ip()), limit, limit, true)?;
+        if !d.allowed {
+            return Some(
+                Problem::new(
+                    problem::RATE_LIMITED,
+                    format!(
+                        "You have exceeded the rate limit of {limit} requests per minute. Retry after {} seconds.",
+                        d.retry_after
+                    ),
+                )
+                .header(header::RETRY_AFTER, d.retry_after.to_string())
+                .into_response(),
+            );
+        }
+    }
+    None
 }
 
-pub async fn ready(State(st): State<SharedState>) -> Response {
+pub async fn live(
+    State(st): State<SharedState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = health_guard(&st, &headers, peer) {
+        return r;
+    }
+    // Fault: liveness answers in Spring Boot Actuator's dialect.
+    let status = if st.fault("live-status-up") {
+        "UP"
+    } else {
+        "ok"
+    };
+    json_response(StatusCode::OK, &json!({"status": status}), None)
+}
+
+pub async fn ready(
+    State(st): State<SharedState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = health_guard(&st, &headers, peer) {
+        return r;
+    }
+    // Fault: readiness also checks a cache this deployment does not run, so it never passes.
+    if st.fault("ready-checks-absent-cache") {
+        let mut resp = json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({"status": "degraded", "checks": {"database": "ok", "cache": "unavailable"}}),
+            None,
+        );
+        resp.extensions_mut().insert(KeepBody);
+        return resp;
+    }
     // Fault: a readiness probe that never looks at its dependencies.
     if st.fault("ready-ignores-database") || st.db.ping() {
         json_response(StatusCode::OK, &json!({"status": "ok"}), None)
@@ -107,7 +185,10 @@ pub async fn agents(State(st): State<SharedState>, RawQuery(q): RawQuery) -> Api
         tracing::error!(path = %path.display(), error = %e, "failed to read API.md");
         Problem::internal()
     })?;
-    if let Some(note) = deprecation_note(&st) {
+    // Fault: the deprecation timeline added to the OpenAPI description only, not the guide.
+    if let Some(note) =
+        deprecation_note(&st).filter(|_| !st.fault("agents-missing-deprecation-timeline"))
+    {
         text.push_str(&format!("\n\n## Deprecation timeline\n\n{note}\n"));
     }
     // Fault: the guide still describes an endpoint that was never shipped.
@@ -212,6 +293,24 @@ pub async fn enums(
             v.push(json!("paused"));
         }
     }
+    if let Some(v) = doc
+        .pointer_mut("/data/scopes/values")
+        .and_then(Value::as_array_mut)
+    {
+        // Fault: the scope list built from the read scopes only.
+        if st.fault("enums-scopes-read-only") {
+            v.retain(|s| s.as_str().is_some_and(|s| s.ends_with(":read")));
+        }
+        // Fault: a hand-maintained scope list still naming a resource that was removed.
+        if st.fault("enums-scopes-stale-list") {
+            v.push(json!("projects:read"));
+            v.push(json!("projects:write"));
+        }
+        // Fault: the admin flag listed among the scopes.
+        if st.fault("enums-scopes-include-admin") {
+            v.push(json!("admin"));
+        }
+    }
     let tag = format!("\"enums-{}\"", &util::etag(&doc.to_string(), 0)[1..13]);
     if util::header_str(&headers, "if-none-match").is_some_and(|v| util::etag_matches(v, &tag)) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
@@ -245,9 +344,20 @@ pub async fn token_info(
         .map(|d| (d.remaining, d.reset))
         .unwrap_or((t.rate_limit, 0));
     let reset_at = chrono::Utc::now().timestamp() + reset as i64;
+    // Fault: the workspace looked up as "the" workspace (the first one), not the token's.
+    let (ws_id, ws_slug) = if st.fault("token-info-default-workspace") {
+        let conn = st.db.lock()?;
+        conn.query_row(
+            "SELECT id, slug FROM workspaces ORDER BY inserted_at, id LIMIT 1",
+            [],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )?
+    } else {
+        (t.workspace_id.clone(), t.workspace_slug.clone())
+    };
     let body = json!({"data": {
         "token": {"id": t.id, "name": t.name, "prefix": t.prefix, "admin": t.is_admin},
-        "workspace": {"id": t.workspace_id, "slug": t.workspace_slug},
+        "workspace": {"id": ws_id, "slug": ws_slug},
         "scopes": t.scopes,
         "rate_limit": {"limit": t.rate_limit, "remaining": remaining, "reset_at": reset_at},
     }});

@@ -538,17 +538,34 @@ async fn create(
     t: AuthToken,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let body = util::parse_json_object(&body)?;
+    let mut body = util::parse_json_object(&body)?;
+    // Fault: a client-sent workspace_id honoured (an import path's override left open).
+    let ws = match body.get("workspace_id").and_then(Value::as_str) {
+        Some(w) if st.fault("create-honours-workspace-id") => {
+            let w = w.to_string();
+            body.remove("workspace_id");
+            w
+        }
+        _ => t.workspace_id.clone(),
+    };
+    // Fault: references checked for existence only, not for the token's read scope on them.
+    let checker = if st.fault("references-not-scope-checked") {
+        let mut c = t.clone();
+        c.scopes.push("all:read".into());
+        c
+    } else {
+        t.clone()
+    };
     let (row, resp) = {
         let conn = st.db.lock()?;
-        let values = validate::validate(&conn, &t, res, &body, Mode::Create, None)?;
+        let values = validate::validate(&conn, &checker, res, &body, Mode::Create, None)?;
         if st.fault("unique-names-include-deleted")
             && name_held_by_deleted(&conn, res, &t.workspace_id, &values)?
         {
             return Err(Problem::validation_one("name", "already_taken"));
         }
-        let id = insert_row(&conn, res, &t.workspace_id, &values)?;
-        let row = fetch_row(&conn, res, &t.workspace_id, &id)?.ok_or_else(Problem::internal)?;
+        let id = insert_row(&conn, res, &ws, &values)?;
+        let row = fetch_row(&conn, res, &ws, &id)?.ok_or_else(Problem::internal)?;
         let data = row.data.clone();
         // Fault: creation answered 200 instead of the documented 201.
         let status = if st.fault("create-returns-200") {

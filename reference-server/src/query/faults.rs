@@ -7,6 +7,8 @@
 /// The switches, by name (as passed to `--reference-fault`).
 pub const QUERY_FAULTS: &[&str] = &[
     "filter-like-case-sensitive",
+    // auth
+    "search-ignores-workspace",
     "filter-neq-drops-null",
     "cursor-skips-tied-rows",
     "offset-last-link-off-by-one",
@@ -72,6 +74,8 @@ pub const QUERY_FAULTS: &[&str] = &[
 pub struct QueryFaults {
     /// `like` compares case-sensitively (`instr` instead of a case-folded match).
     pub like_case_sensitive: bool,
+    /// A `q` search is not scoped to the token's workspace (auth).
+    pub search_ignores_workspace: bool,
     /// `neq`/`nin` use plain SQL `!=`/`NOT IN`, which drop NULL rows.
     pub neq_drops_null: bool,
     /// The cursor keyset forgets the `id` tiebreaker: rows tied with a page's last row are skipped.
@@ -191,6 +195,7 @@ impl QueryFaults {
     pub fn from_switches(on: impl Fn(&str) -> bool) -> QueryFaults {
         QueryFaults {
             like_case_sensitive: on("filter-like-case-sensitive"),
+            search_ignores_workspace: on("search-ignores-workspace"),
             neq_drops_null: on("filter-neq-drops-null"),
             cursor_skips_ties: on("cursor-skips-tied-rows"),
             last_link_off_by_one: on("offset-last-link-off-by-one"),

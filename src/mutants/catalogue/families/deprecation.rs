@@ -1,7 +1,8 @@
 //! Mutants proving the `deprecation` rules.
 use crate::mutants::Mutant;
 
-pub const MUTANTS: &[Mutant] = &[Mutant::fault(
+pub const MUTANTS: &[Mutant] = &[
+    Mutant::fault(
     "deprecation-headers-missing-on-errors",
     &[
         "deprecation.deprecation-header",
@@ -10,4 +11,21 @@ pub const MUTANTS: &[Mutant] = &[Mutant::fault(
     ],
     "deprecation headers added by the success path only, lost on error responses.",
 )
-.deprecated()];
+.deprecated(),
+    Mutant::fault(
+        "sunset-six-months-after-ga",
+        &[
+            "deprecation.supported-12-months-after-ga",
+        ],
+        "Sunset computed as the successor's GA plus 6 months instead of 12.",
+    )
+    .deprecated(),
+    Mutant::fault(
+        "agents-missing-deprecation-timeline",
+        &[
+            "deprecation.timeline-in-agents-and-openapi",
+        ],
+        "the deprecation timeline added to the OpenAPI description only, never to the agents guide.",
+    )
+    .deprecated(),
+];

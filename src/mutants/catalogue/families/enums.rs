@@ -17,5 +17,12 @@ pub const MUTANTS: &[Mutant] = &[
         &["enums.cache-control-and-etag"],
         "Enums no cache control.",
     ),
-    Mutant::fault("enums-public", &["enums.requires-auth"], "Enums public."),
+    Mutant::fault(
+        "enums-public",
+        &[
+            "enums.requires-auth",
+            "auth.protected-endpoints-require-bearer",
+        ],
+        "Enums public.",
+    ),
 ];

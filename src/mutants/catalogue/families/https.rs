@@ -1,4 +1,9 @@
-//! Mutants proving the `https` rules.
+//! Mutants proving the `https` rules (on the TLS reference server).
 use crate::mutants::Mutant;
 
-pub const MUTANTS: &[Mutant] = &[];
+pub const MUTANTS: &[Mutant] = &[Mutant::fault(
+    "plain-http-serves-api",
+    &["https.plain-http-redirected-or-refused"],
+    "The plain-HTTP listener mounts the application itself instead of the redirect to https://.",
+)
+.tls()];

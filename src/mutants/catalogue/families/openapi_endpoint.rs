@@ -1,5 +1,11 @@
 //! Mutants proving the `openapi-endpoint` rules.
+use serde_json::Value;
+
 use crate::mutants::Mutant;
+
+/// The reference document as it is: for mutants whose server no longer serves it to the
+/// harness, so the contract is read from disk.
+fn unchanged(_: &mut Value) {}
 
 pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
@@ -43,4 +49,20 @@ pub const MUTANTS: &[Mutant] = &[
         &["openapi-endpoint.every-exposed-route-documented"],
         "a link to an endpoint that was never shipped (nor documented).",
     ),
+    Mutant {
+        document: Some(unchanged),
+        ..Mutant::fault(
+            "openapi-not-served",
+            &["openapi-endpoint.served-at-get-api-v1-openapi-json"],
+            "the spec route dropped from the router in a refactor, so GET /api/v1/openapi.json is 404.",
+        )
+    },
+    Mutant {
+        document: Some(unchanged),
+        ..Mutant::fault(
+            "openapi-requires-token",
+            &["openapi-endpoint.public-without-token"],
+            "the spec route mounted behind the authentication layer, so tools without a token get 401.",
+        )
+    },
 ];

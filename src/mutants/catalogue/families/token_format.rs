@@ -17,4 +17,9 @@ pub const MUTANTS: &[Mutant] = &[
         &["token-format.env-segment-matches-deployment"],
         "Token env dev.",
     ),
+    Mutant::fault(
+        "token-list-shows-raw",
+        &["token-format.raw-token-shown-once"],
+        "the raw token kept in the session for the \"copy your token\" banner and never cleared, so the token listing shows it again.",
+    ),
 ];
