@@ -6,6 +6,8 @@
 //! security headers and X-Request-Id are set). With none of these switches on, both return at
 //! once without touching the request or the response.
 
+use std::sync::atomic::Ordering;
+
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
@@ -64,6 +66,7 @@ pub const NAMES: &[&str] = &[
     "enums-flat-values",
     "enum-values-not-enforced",
     "enums-sorted-alphabetically",
+    "enums-unordered",
     // agents
     "agents-requires-auth",
     "agents-served-as-html",
@@ -76,6 +79,9 @@ pub const NAMES: &[&str] = &[
     "token-info-public",
     "token-info-wrong-scopes",
 ];
+
+/// Drives `enums-unordered`: each response rotates every value list one step further.
+static ENUM_SHUFFLE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
 
 /// Largest JSON request body the request-side switches look into.
 const MAX_INSPECTED_BODY: usize = 1024 * 1024;
@@ -732,6 +738,17 @@ pub async fn after(st: &SharedState, seen: Seen, resp: Response) -> Response {
                         if seen.on("enums-sorted-alphabetically") {
                             if let Some(Value::Array(a)) = entry.get_mut("values") {
                                 a.sort_by(|x, y| x.as_str().cmp(&y.as_str()));
+                            }
+                        }
+                        // Fault: values gathered by iterating a hash map, whose order changes
+                        // from one iteration to the next (Go's map range order, say).
+                        if seen.on("enums-unordered") {
+                            if let Some(Value::Array(a)) = entry.get_mut("values") {
+                                if !a.is_empty() {
+                                    let by = ENUM_SHUFFLE.fetch_add(1, Ordering::Relaxed);
+                                    let n = a.len();
+                                    a.rotate_left(by % n);
+                                }
                             }
                         }
                         if seen.on("enums-flat-values") {

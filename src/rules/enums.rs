@@ -417,6 +417,41 @@ async fn order(ctx: &Ctx) -> Outcome {
         ));
     };
     let mut f = Findings::default();
+    // Whatever the canonical order is, it is one order: two reads must list every field's values
+    // the same way (values gathered from a hash map come back in a different order each time).
+    if let Some(again) = fetch(ctx).await {
+        if let Some(d2) = enums_data(&again) {
+            for (key, fields) in d.iter().filter(|(k, _)| !EXTRA_KEYS.contains(&k.as_str())) {
+                let Some(fields) = fields.as_object() else {
+                    continue;
+                };
+                for (field, entry) in fields {
+                    let (Some(first), Some(second)) = (
+                        values_of(entry),
+                        d2.get(key).and_then(|k| k.get(field)).and_then(values_of),
+                    ) else {
+                        continue;
+                    };
+                    let same_set = {
+                        let (mut a, mut b) = (first.clone(), second.clone());
+                        a.sort();
+                        b.sort();
+                        a == b
+                    };
+                    f.check(
+                        !same_set || first == second,
+                        || {
+                            format!(
+                                "{key}.{field}: two reads of {} list the same values in different orders ({first:?}, then {second:?}): no fixed order, so not a canonical one",
+                                request_line(&ex)
+                            )
+                        },
+                        &[&ex, &again],
+                    );
+                }
+            }
+        }
+    }
     let mut differing = Vec::new();
     for (key, fields) in d.iter().filter(|(k, _)| !EXTRA_KEYS.contains(&k.as_str())) {
         let Some(fields) = fields.as_object() else {
