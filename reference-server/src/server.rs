@@ -149,6 +149,32 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         addr: config.addr,
         source,
     })?;
+    // Fault: a TLS terminator left with TLSv1/TLSv1.1 enabled. A front listener answers legacy
+    // ClientHellos with a ServerHello for their version and passes every other connection
+    // through to the real (rustls) listener, which only speaks TLS 1.2 and 1.3.
+    let (listener, addr, front) =
+        if config.tls.is_some() && config.faults.contains("tls-legacy-accepted") {
+            let public = tokio::net::TcpListener::from_std(listener)
+                .map_err(|source| StartError::Bind { addr, source })?;
+            let inner_addr: SocketAddr = ([127, 0, 0, 1], 0).into();
+            let inner = std::net::TcpListener::bind(inner_addr)
+                .and_then(|l| l.set_nonblocking(true).map(|_| l))
+                .map_err(|source| StartError::Bind {
+                    addr: inner_addr,
+                    source,
+                })?;
+            let backend = inner.local_addr().map_err(|source| StartError::Bind {
+                addr: inner_addr,
+                source,
+            })?;
+            (
+                inner,
+                addr,
+                Some(tokio::spawn(legacy_tls_front(public, backend))),
+            )
+        } else {
+            (listener, addr, None)
+        };
     let handle = axum_server::Handle::new();
     let (scheme, task) = match &config.tls {
         Some((cert, key)) => {
@@ -181,6 +207,13 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             )
         }
     };
+    let task = match front {
+        Some(front) => tokio::spawn(async move {
+            let _ = task.await;
+            front.abort();
+        }),
+        None => task,
+    };
     Ok(RunningServer {
         addr,
         base_url: format!("{scheme}://{addr}"),
@@ -188,6 +221,47 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         handle,
         task,
     })
+}
+
+/// The `tls-legacy-accepted` front: reads each connection's first TLS record; a ClientHello
+/// offering a version below TLS 1.2 gets a ServerHello for that version (what an OpenSSL
+/// terminator with TLSv1 enabled sends), everything else is relayed to `backend`.
+async fn legacy_tls_front(public: tokio::net::TcpListener, backend: SocketAddr) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    loop {
+        let Ok((mut client, _)) = public.accept().await else {
+            continue;
+        };
+        tokio::spawn(async move {
+            let mut head = [0u8; 11];
+            if client.read_exact(&mut head).await.is_err() {
+                return;
+            }
+            let hello = head[0] == 0x16 && head[5] == 0x01;
+            let version = u16::from_be_bytes([head[9], head[10]]);
+            if hello && version < 0x0303 {
+                let mut body = vec![head[9], head[10]];
+                body.extend_from_slice(&[0x5a; 32]); // server random
+                body.push(0); // no session id
+                body.extend_from_slice(&[0x00, 0x2f, 0x00]); // TLS_RSA_WITH_AES_128_CBC_SHA, null
+                let mut hs = vec![0x02];
+                hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+                hs.extend_from_slice(&body);
+                let mut rec = vec![0x16, head[9], head[10]];
+                rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+                rec.extend_from_slice(&hs);
+                let _ = client.write_all(&rec).await;
+                return;
+            }
+            let Ok(mut upstream) = tokio::net::TcpStream::connect(backend).await else {
+                return;
+            };
+            if upstream.write_all(&head).await.is_err() {
+                return;
+            }
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+        });
+    }
 }
 
 /// Starts a server and seeds it with the workspaces and tokens a certification needs.
