@@ -294,6 +294,9 @@ pub struct Ran {
     /// process's high-water mark into it across `exec` (posix_spawn shares the parent's memory
     /// until then), so it is an upper bound: never below [`floor`](Self::floor).
     pub max_rss: u64,
+    /// The child's own peak RSS (`VmHWM` of its post-exec memory) as last sampled while it
+    /// ran: a lower bound, close to the peak (samples every 5 ms).
+    pub sampled: u64,
     /// This test process's own peak RSS when the child started.
     pub floor: u64,
 }
@@ -334,18 +337,31 @@ pub fn run_specgate(args: &[&str], dir: &Path, env: &[(&str, &str)], limit: Dura
     };
     let out = drain(Box::new(child.stdout.take().expect("stdout")));
     let err = drain(Box::new(child.stderr.take().expect("stderr")));
-    // The watchdog kills the child past `limit`; `exited` is set (under the lock) before the
-    // child is reaped, so it never signals a recycled pid.
+    // The watchdog samples the child's own VmHWM every few milliseconds and kills it past
+    // `limit`. `exited` is set (under the lock) before the child is reaped, and the watchdog
+    // touches the pid only under the lock while it is unset: never a recycled pid.
     let exited = Arc::new(Mutex::new(false));
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let watchdog = {
         let exited = exited.clone();
         std::thread::spawn(move || {
-            if rx.recv_timeout(limit).is_err() {
+            let deadline = started + limit;
+            let mut sampled = 0;
+            loop {
+                let now = Instant::now();
                 let done = exited.lock().expect("lock");
-                if !*done {
+                if *done {
+                    return sampled;
+                }
+                sampled = sampled.max(peak_rss_of(&format!("/proc/{pid}/status")));
+                if now >= deadline {
                     // SAFETY: `pid` is our child and not yet reaped (see `exited`).
                     unsafe { libc::kill(pid, libc::SIGKILL) };
+                    return sampled;
+                }
+                drop(done);
+                if rx.recv_timeout(Duration::from_millis(5)).is_ok() {
+                    return sampled;
                 }
             }
         })
@@ -374,7 +390,7 @@ pub fn run_specgate(args: &[&str], dir: &Path, env: &[(&str, &str)], limit: Dura
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(reaped, pid, "wait4: {}", std::io::Error::last_os_error());
-    let _ = watchdog.join();
+    let sampled = watchdog.join().expect("watchdog");
     let code = if libc::WIFEXITED(status) {
         libc::WEXITSTATUS(status)
     } else {
@@ -388,13 +404,20 @@ pub fn run_specgate(args: &[&str], dir: &Path, env: &[(&str, &str)], limit: Dura
         stderr: err.join().expect("stderr reader"),
         wall,
         max_rss: usage.ru_maxrss as u64 * 1024,
+        sampled,
         floor,
     }
 }
 
-/// This (test) process's peak RSS in bytes (`VmHWM`), 0 where /proc is missing.
+/// This (test) process's peak RSS in bytes.
 fn own_peak_rss() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    peak_rss_of("/proc/self/status")
+}
+
+/// `VmHWM` of a `/proc/PID/status` file in bytes; 0 where it is missing (no /proc, or the
+/// process has exited).
+fn peak_rss_of(status: &str) -> u64 {
+    std::fs::read_to_string(status)
         .ok()
         .and_then(|s| {
             s.lines()
