@@ -27,7 +27,7 @@ const TIMEOUT_SECS: u64 = 2;
 /// Slack on top of the configured timeouts for start-up, loading and reporting.
 const MARGIN: Duration = Duration::from_secs(8);
 /// A run still going after this is killed (and the case fails).
-const KILL_AFTER: Duration = Duration::from_secs(60);
+const KILL_AFTER: Duration = Duration::from_secs(150);
 /// The token every run holds; it must never reach another host nor any output.
 const TOKEN: &str = "sg_hostile_full_0c1d2e3f4a5b6c7d";
 
@@ -298,7 +298,8 @@ async fn chunked_50_mb_bodies_on_every_path_stay_within_the_memory_bound() {
         "chunked 50 MB, 300+ requests",
         &server.url(),
         "health.*",
-        budget(4),
+        // ~8 requests one at a time and 300 ten at a time, each bounded by the request timeout.
+        Duration::from_secs(TIMEOUT_SECS) * 40 + MARGIN,
     )
     .await;
     assert_eq!(ran.code, 1, "{}", ran.output());
@@ -338,7 +339,8 @@ async fn body_dripping_at_one_byte_per_second_is_cut_by_the_request_timeout() {
         .as_u64()
         .unwrap_or(0);
     assert!(
-        (TIMEOUT_SECS * 1000..TIMEOUT_SECS * 1000 + 1500).contains(&elapsed),
+        // Unbounded, the 16 bytes would take 16 s.
+        (TIMEOUT_SECS * 1000..TIMEOUT_SECS * 1000 + 3000).contains(&elapsed),
         "the request took {elapsed} ms; the total timeout is {TIMEOUT_SECS} s"
     );
 }
@@ -914,12 +916,17 @@ fn write_document(dir: &Path, name: &str, text: String) -> (String, usize) {
     (path.display().to_string(), lines)
 }
 
+/// Budget of one run on the 50 000-line document.
+const LARGE_BUDGET: Duration = Duration::from_secs(120);
+
 #[tokio::test]
 async fn document_of_50_000_lines_is_judged_in_bounded_time() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (spec, lines) = write_document(dir.path(), "large.yaml", large_document(50_000, false));
     assert!(lines >= 50_000, "{lines} lines");
-    let (lint, check) = lint_and_check(&format!("{lines} lines"), &spec, MARGIN * 4).await;
+    // ~2 900 requests to a target answering at once: the time is specgate's own work (9–13 s
+    // in a debug build here), with room for a loaded CI machine.
+    let (lint, check) = lint_and_check(&format!("{lines} lines"), &spec, LARGE_BUDGET).await;
     for ran in [&lint, &check] {
         assert!(matches!(ran.code, 0 | 1), "{}", ran.output());
         assert!(ran.stdout.contains(" passed, "), "{}", ran.stdout);
@@ -931,7 +938,7 @@ async fn document_of_50_000_lines_is_judged_in_bounded_time() {
         &format!("{lines} lines, one ref cycle: lint"),
         &wd,
         &["lint", "--spec", &spec],
-        MARGIN * 4,
+        LARGE_BUDGET,
     )
     .await;
     assert!(matches!(lint.code, 0 | 1), "{}", lint.output());
