@@ -38,6 +38,7 @@ fn sample() -> RunReport {
             headers: vec![("content-type".into(), "application/problem+json".into())],
             body: r#"{"type":"https://api.example.com/problems/not-found","title":"Not Found","status":404,"detail":"The requested resource does not exist."}"#.into(),
             truncated: false,
+            body_problem: None,
             json: None,
         }),
         error: None,

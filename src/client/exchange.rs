@@ -22,8 +22,12 @@ pub struct RecordedResponse {
     pub headers: Vec<(String, String)>,
     /// The body as text (lossy UTF-8), redacted, cut to [`EVIDENCE_BODY_BYTES`] in reports.
     pub body: String,
-    /// Whether the body hit the client's size cap.
+    /// Whether the body hit the client's size cap (only its start is kept then).
     pub truncated: bool,
+    /// Why the body is not usable as received: cut at the size cap, or not the JSON its
+    /// Content-Type claims (the parse error). Shown in findings next to the body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_problem: Option<String>,
     #[serde(skip)]
     pub json: Option<Value>,
 }
@@ -41,6 +45,28 @@ impl RecordedResponse {
             .iter()
             .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The first `max` characters of the body for a finding, followed in brackets by what is
+    /// wrong with it as received ([`body_problem`](Self::body_problem)) and, for a redirect,
+    /// where it pointed (the client never follows one).
+    pub fn body_summary(&self, max: usize) -> String {
+        let mut text: String = self.body.chars().take(max).collect();
+        let mut note = |n: &str| {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(&format!("[{n}]"));
+        };
+        if let Some(p) = &self.body_problem {
+            note(p);
+        }
+        if (300..400).contains(&self.status) {
+            if let Some(loc) = self.header("location") {
+                note(&format!("redirect to {loc}, not followed"));
+            }
+        }
+        text
     }
 
     /// The media type of Content-Type, lower-cased, without parameters.

@@ -413,6 +413,7 @@ impl Client {
         let (response, error) = match outcome {
             Ok(mut r) => {
                 r.body = red.redact(&r.body);
+                r.body_problem = r.body_problem.map(|p| red.redact(&p));
                 r.headers = r
                     .headers
                     .into_iter()
@@ -482,13 +483,21 @@ impl Client {
                 )
             })
             .collect();
+        let cap = self.config.max_body_bytes;
+        let declared = resp.content_length();
+        // A body that declares itself over the cap is not read beyond what evidence keeps.
+        let limit = if declared.is_some_and(|n| n > cap as u64) {
+            TRUNCATED_BODY_KEPT.min(cap)
+        } else {
+            cap
+        };
         let mut bytes = Vec::new();
         let mut truncated = false;
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
-                    if bytes.len() + chunk.len() > self.config.max_body_bytes {
-                        let take = self.config.max_body_bytes - bytes.len();
+                    if bytes.len() + chunk.len() > limit {
+                        let take = limit - bytes.len();
                         bytes.extend_from_slice(&chunk[..take]);
                         truncated = true;
                         break;
@@ -505,16 +514,37 @@ impl Client {
                 }
             }
         }
-        let json = if truncated {
-            None
+        let (json, body_problem) = if truncated {
+            // Nothing can judge a cut body: keep only its start, so a target answering every
+            // request with gigabytes costs the run's log kilobytes per exchange.
+            bytes.truncate(TRUNCATED_BODY_KEPT);
+            bytes.shrink_to_fit();
+            let declared = declared
+                .map(|n| format!(" (Content-Length {n})"))
+                .unwrap_or_default();
+            (
+                None,
+                Some(format!(
+                    "response body larger than {}{declared}: cut, only the first {} bytes kept",
+                    size_text(cap),
+                    bytes.len()
+                )),
+            )
         } else {
-            serde_json::from_slice::<Value>(&bytes).ok()
+            match serde_json::from_slice::<Value>(&bytes) {
+                Ok(v) => (Some(v), None),
+                Err(e) if !bytes.is_empty() && claims_json(&headers) => {
+                    (None, Some(format!("invalid JSON: {e}")))
+                }
+                Err(_) => (None, None),
+            }
         };
         Ok(RecordedResponse {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
             truncated,
+            body_problem,
             json,
         })
     }
@@ -555,6 +585,33 @@ impl Client {
             }
         }
     }
+}
+
+/// How much of a body cut at the size cap is kept as evidence (reports show 4 KiB of it).
+const TRUNCATED_BODY_KEPT: usize = 64 * 1024;
+
+/// "16 MiB", "64 KiB" or "1000 bytes".
+fn size_text(n: usize) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
+}
+
+/// Does the Content-Type say JSON (`application/json`, `…+json`)?
+fn claims_json(headers: &[(String, String)]) -> bool {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|m| m == "application/json" || m.ends_with("+json"))
 }
 
 fn idempotent(req: &Req) -> bool {

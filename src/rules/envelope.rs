@@ -69,7 +69,7 @@ fn is_collection_read(model: &ApiModel, ex: &Exchange) -> bool {
         return false;
     };
     if ex.request.method == "GET" {
-        model.list_operations().any(|l| l.full_path == op.full_path)
+        model.is_list_operation(op)
     } else {
         ex.request.method == "POST"
             && op.full_path.ends_with("/search")

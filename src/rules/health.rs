@@ -39,11 +39,7 @@ fn status_ok(ex: &Exchange) -> bool {
 
 fn seen(ex: &Exchange) -> String {
     match (&ex.response, &ex.error) {
-        (Some(r), _) => format!(
-            "{} {}",
-            r.status,
-            r.body.chars().take(200).collect::<String>()
-        ),
+        (Some(r), _) => format!("{} {}", r.status, r.body_summary(200)),
         (None, Some(e)) => format!("no response ({e})"),
         _ => "no response".into(),
     }

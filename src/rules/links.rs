@@ -714,7 +714,7 @@ async fn link_header_rule(ctx: &Ctx) -> Outcome {
         let Some(op) = model.find_operation("GET", &ex.path()) else {
             continue;
         };
-        if model.list_operations().any(|l| l.pointer == op.pointer) {
+        if model.is_list_operation(op) {
             judge_link_header(&mut f, &ex);
         }
     }

@@ -70,7 +70,7 @@ pub fn line(ex: &Exchange) -> String {
 pub fn seen(ex: &Exchange) -> String {
     match (&ex.response, &ex.error) {
         (Some(r), _) => {
-            let body: String = r.body.chars().take(240).collect();
+            let body = r.body_summary(240);
             format!(
                 "{} {} {}",
                 r.status,

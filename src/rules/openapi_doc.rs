@@ -148,7 +148,7 @@ pub(crate) fn shape(model: &ApiModel, op: &Operation) -> Shape {
 
 /// A GET whose `data` is an array (the model's reading, before the path shape is considered).
 fn returns_list(model: &ApiModel, op: &Operation) -> bool {
-    model.list_operations().any(|l| l.pointer == op.pointer)
+    model.is_list_operation(op)
 }
 
 /// A collection listing: `GET /items` or a nested `GET /items/{id}/comments` (not an export
@@ -644,17 +644,32 @@ fn error_statuses(model: &ApiModel) -> Outcome {
     o
 }
 
-/// Does any operation of the resource `name` (first path segment) take the query parameter?
-fn resource_takes(model: &ApiModel, resource: &str, param: &str) -> bool {
-    model.operations.iter().any(|o| {
-        rel_path(model, o).trim_start_matches('/').split('/').next() == Some(resource)
-            && o.param(param, "query").is_some()
-    })
+/// (resource, query parameter) pairs: the query parameters some operation of each resource
+/// (first path segment) takes. Gathered once, not per collection: documents have thousands of
+/// operations.
+fn resource_query_params(model: &ApiModel) -> BTreeSet<(&str, &str)> {
+    model
+        .operations
+        .iter()
+        .flat_map(|o| {
+            let resource = rel_path(model, o)
+                .trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or("");
+            o.parameters
+                .iter()
+                .filter(|p| p.location == "query")
+                .map(move |p| (resource, p.name.as_str()))
+        })
+        .collect()
 }
 
 fn collection_params(model: &ApiModel) -> Outcome {
     let mut f = Findings::default();
     let mut notes = BTreeSet::new();
+    let taken = resource_query_params(model);
+    let resource_takes = |resource: &str, param: &str| taken.contains(&(resource, param));
     for op in model.list_operations().filter(|o| is_list(model, o)) {
         let modes: Vec<String> = op
             .extensions
@@ -693,7 +708,7 @@ fn collection_params(model: &ApiModel) -> Outcome {
             if present {
                 continue;
             }
-            if (p == "fields" || p == "include") && !resource_takes(model, &resource, p) {
+            if (p == "fields" || p == "include") && !resource_takes(&resource, p) {
                 notes.insert(format!(
                     "{}: no operation of '{resource}' takes `{p}`; the resource is taken not to offer it",
                     label(op)
@@ -1730,16 +1745,8 @@ fn validates(model: &ApiModel) -> Outcome {
             || format!("#{ptr}: not a valid JSON Schema: {}", errors.join("; ")),
             &[],
         );
-        if let Ok(store) = &store {
-            if let Err(e) = store.validate(
-                &SchemaRef {
-                    file: file.clone(),
-                    pointer: ptr.clone(),
-                },
-                &Value::Null,
-            ) {
-                f.fail(format!("#{ptr}: {e}"), &[]);
-            }
+        if let Err(e) = crate::spec::schema::compiles_alone(model.version(), s) {
+            f.fail(format!("#{ptr}: {e}"), &[]);
         }
     }
     // Media-type examples validate against their schema (spectral: oas3-valid-media-example).

@@ -962,16 +962,15 @@ async fn same_api(ctx: &Ctx) -> Outcome {
             continue;
         };
         // Nested lists describe the child; key them by the child resource.
-        let res =
-            if op.path_params() > 0 && model.list_operations().any(|l| l.pointer == op.pointer) {
-                rel_path(model, op)
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or(res)
-                    .to_string()
-            } else {
-                res.to_string()
-            };
+        let res = if op.path_params() > 0 && model.is_list_operation(op) {
+            rel_path(model, op)
+                .rsplit('/')
+                .next()
+                .unwrap_or(res)
+                .to_string()
+        } else {
+            res.to_string()
+        };
         if !resources.insert(format!("{res} {}", op.pointer)) {
             continue;
         }

@@ -38,7 +38,7 @@ pub const SPECIAL_ROLES: &[&str] = &[
 pub fn seen(ex: &Exchange) -> String {
     match (&ex.response, &ex.error) {
         (Some(r), _) => {
-            let body: String = r.body.chars().take(200).collect();
+            let body = r.body_summary(200);
             if body.is_empty() {
                 format!("{}", r.status)
             } else {

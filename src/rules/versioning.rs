@@ -32,8 +32,11 @@ pub const RULES: &[Rule] = &[
     ),
 ];
 
-fn version_re() -> regex::Regex {
-    regex::Regex::new(r"^/api/v(\d+)(/|$)").expect("static regex")
+/// Compiled once: it is asked of every operation (thousands in a large document).
+fn version_re() -> &'static regex::Regex {
+    static RE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"^/api/v(\d+)(/|$)").expect("static regex"));
+    &RE
 }
 
 /// The `/api/vN` prefix of a path, if it has one.

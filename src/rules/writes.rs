@@ -327,7 +327,7 @@ pub fn data_of(ex: &Exchange) -> Value {
 pub fn seen(ex: &Exchange) -> String {
     match (&ex.response, &ex.error) {
         (Some(r), _) => {
-            let body: String = r.body.chars().take(300).collect();
+            let body = r.body_summary(300);
             if body.is_empty() {
                 format!("{} (empty body)", r.status)
             } else {

@@ -745,11 +745,7 @@ pub async fn link_children(
 /// `status body…` of an exchange, for harness errors.
 pub fn describe(ex: &Exchange) -> String {
     match (&ex.response, &ex.error) {
-        (Some(r), _) => format!(
-            "{} {}",
-            r.status,
-            r.body.chars().take(300).collect::<String>()
-        ),
+        (Some(r), _) => format!("{} {}", r.status, r.body_summary(300)),
         (None, Some(e)) => format!("no response ({e})"),
         _ => "no response".into(),
     }

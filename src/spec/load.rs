@@ -240,6 +240,13 @@ fn to_url(location: &str) -> Result<Url, SpecError> {
 /// Largest document accepted (a 50 000-line spec is a few MB).
 const MAX_DOC_BYTES: usize = 64 * 1024 * 1024;
 
+fn too_large() -> String {
+    format!(
+        "document larger than {} MiB ({MAX_DOC_BYTES} bytes)",
+        MAX_DOC_BYTES >> 20
+    )
+}
+
 async fn fetch_parse(
     url: &Url,
     location: &str,
@@ -257,10 +264,8 @@ async fn fetch_parse(
             let meta = tokio::fs::metadata(&path)
                 .await
                 .map_err(|e| read_err(e.to_string()))?;
-            if meta.len() as usize > MAX_DOC_BYTES {
-                return Err(read_err(format!(
-                    "document larger than {MAX_DOC_BYTES} bytes"
-                )));
+            if meta.len() > MAX_DOC_BYTES as u64 {
+                return Err(read_err(too_large()));
             }
             tokio::fs::read_to_string(&path)
                 .await
@@ -275,7 +280,7 @@ async fn fetch_parse(
                     &owned
                 }
             };
-            let resp = client
+            let mut resp = client
                 .get(url.clone())
                 .send()
                 .await
@@ -283,17 +288,26 @@ async fn fetch_parse(
             if !resp.status().is_success() {
                 return Err(read_err(format!("HTTP {}", resp.status())));
             }
-            let bytes = resp
-                .bytes()
-                .await
-                .map_err(|e| read_err(crate::client::describe_error(&e)))?;
-            if bytes.len() > MAX_DOC_BYTES {
-                return Err(read_err(format!(
-                    "document larger than {MAX_DOC_BYTES} bytes"
-                )));
+            if resp
+                .content_length()
+                .is_some_and(|n| n > MAX_DOC_BYTES as u64)
+            {
+                return Err(read_err(too_large()));
             }
-            String::from_utf8(bytes.to_vec())
-                .map_err(|_| read_err("the document is not UTF-8".into()))?
+            // Read piecewise and stop at the cap: a URL that streams without end must not be
+            // buffered until the timeout (a gigabyte in two seconds on a fast link).
+            let mut bytes = Vec::new();
+            while let Some(chunk) = resp
+                .chunk()
+                .await
+                .map_err(|e| read_err(crate::client::describe_error(&e)))?
+            {
+                if bytes.len() + chunk.len() > MAX_DOC_BYTES {
+                    return Err(read_err(too_large()));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            String::from_utf8(bytes).map_err(|_| read_err("the document is not UTF-8".into()))?
         }
         other => return Err(read_err(format!("unsupported scheme '{other}'"))),
     };

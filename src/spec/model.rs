@@ -102,13 +102,19 @@ impl Operation {
 }
 
 /// `/api/v1/items/{id}` matches `/api/v1/items/3f2…`.
+/// Allocation-free and stops at the first differing segment: it runs for every operation of
+/// the document on every recorded exchange.
 pub fn template_matches(template: &str, path: &str) -> bool {
-    let t: Vec<&str> = template.trim_end_matches('/').split('/').collect();
-    let p: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    t.len() == p.len()
-        && t.iter()
-            .zip(&p)
-            .all(|(a, b)| (a.starts_with('{') && a.ends_with('}') && !b.is_empty()) || a == b)
+    let mut t = template.trim_end_matches('/').split('/');
+    let mut p = path.trim_end_matches('/').split('/');
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b))
+                if (a.starts_with('{') && a.ends_with('}') && !b.is_empty()) || a == b => {}
+            _ => return false,
+        }
+    }
 }
 
 /// A resource: a collection path (`/items`) and its item path (`/items/{id}`), with the
@@ -183,9 +189,13 @@ impl ApiModel {
 
     /// Collection GET operations (top-level and nested).
     pub fn list_operations(&self) -> impl Iterator<Item = &Operation> {
-        self.operations
-            .iter()
-            .filter(|o| o.is_collection_get() && returns_collection(self, o))
+        self.operations.iter().filter(|o| self.is_list_operation(o))
+    }
+
+    /// Is `op` one of [`list_operations`](Self::list_operations)? (Asked of one operation,
+    /// without walking them all: rules ask it of every operation of documents with thousands.)
+    pub fn is_list_operation(&self, op: &Operation) -> bool {
+        op.is_collection_get() && returns_collection(self, op)
     }
 }
 
@@ -618,4 +628,25 @@ fn absorb_list_capabilities(r: &mut Resource, op: &Operation) {
         }
     }
     r.pagination = strings(ext.get("x-pagination"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::template_matches;
+
+    #[test]
+    fn templates_match_segment_by_segment() {
+        assert!(template_matches("/api/v1/items/{id}", "/api/v1/items/3f2"));
+        assert!(template_matches("/api/v1/items/", "/api/v1/items"));
+        assert!(!template_matches("/api/v1/items/{id}", "/api/v1/items/"));
+        assert!(!template_matches(
+            "/api/v1/items/{id}",
+            "/api/v1/items/3f2/comments"
+        ));
+        assert!(!template_matches(
+            "/api/v1/items/{id}/comments",
+            "/api/v1/items/3f2"
+        ));
+        assert!(!template_matches("/api/v1/items", "/api/v1/files"));
+    }
 }

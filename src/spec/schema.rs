@@ -1,6 +1,7 @@
 //! Response-schema validation with `jsonschema`: 2020-12 for OpenAPI 3.1, Draft 4 for 3.0
 //! (after rewriting `nullable: true` into a `null` type), format validation on. Every loaded
-//! file is registered once; validators are compiled lazily per schema location and cached.
+//! file is registered once; validators are compiled lazily per schema location and cached (at
+//! most [`MAX_CACHED`] at once).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,6 +18,9 @@ pub struct Violation {
     pub instance_path: String,
     pub message: String,
 }
+
+/// Compiled validators kept at once.
+const MAX_CACHED: usize = 16;
 
 pub struct SchemaStore {
     registry: Registry<'static>,
@@ -96,6 +100,20 @@ impl SchemaStore {
         if let Some(v) = self.cache.lock().ok().and_then(|c| c.get(at).cloned()) {
             return v;
         }
+        let built = self.compile(at);
+        if let Ok(mut c) = self.cache.lock() {
+            // A validator holds every schema it reaches: in a document whose schemas all refer
+            // to each other, one per response schema would grow the run by gigabytes. Start
+            // over when full (validators in use stay alive through their Arc).
+            if c.len() >= MAX_CACHED {
+                c.clear();
+            }
+            c.insert(at.clone(), built.clone());
+        }
+        built
+    }
+
+    fn compile(&self, at: &SchemaRef) -> Result<Arc<Validator>, String> {
         let frag: String = at
             .pointer
             .split('/')
@@ -103,17 +121,13 @@ impl SchemaStore {
             .collect::<Vec<_>>()
             .join("/");
         let schema = json!({"$ref": format!("{}#{}", at.file, frag)});
-        let built = jsonschema::options()
+        jsonschema::options()
             .with_draft(self.draft)
             .should_validate_formats(true)
             .with_registry(&self.registry)
             .build(&schema)
             .map(Arc::new)
-            .map_err(|e| format!("failed to compile the schema at {}: {e}", at.pointer));
-        if let Ok(mut c) = self.cache.lock() {
-            c.insert(at.clone(), built.clone());
-        }
-        built
+            .map_err(|e| format!("failed to compile the schema at {}: {e}", at.pointer))
     }
 
     /// Validates `instance` against the schema at `at`; Err = the schema itself is unusable.
@@ -126,6 +140,49 @@ impl SchemaStore {
                 message: e.to_string(),
             })
             .collect())
+    }
+}
+
+/// Whether `schema` compiles on its own, its `$ref`s left out: each referenced schema is
+/// checked where it is defined. Compiling with references followed costs, for every schema, all
+/// the schemas it reaches — quadratic in time, and in memory once cached, for a large document
+/// whose schemas refer to each other (thousands of schemas: minutes and gigabytes).
+pub fn compiles_alone(version: OasVersion, schema: &Value) -> Result<(), String> {
+    let mut s = schema.clone();
+    if version == OasVersion::V30 {
+        rewrite_nullable(&mut s);
+    }
+    strip_refs(&mut s);
+    let draft = match version {
+        OasVersion::V31 => Draft::Draft202012,
+        OasVersion::V30 => Draft::Draft4,
+    };
+    jsonschema::options()
+        .with_draft(draft)
+        .should_validate_formats(true)
+        .build(&s)
+        .map(|_| ())
+        .map_err(|e| format!("failed to compile the schema: {e}"))
+}
+
+/// Removes every `$ref` member (its siblings stay: a schema of their own).
+fn strip_refs(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.remove("$ref");
+            for (k, child) in m.iter_mut() {
+                if !k.starts_with("x-")
+                    && !matches!(
+                        k.as_str(),
+                        "example" | "examples" | "enum" | "default" | "const"
+                    )
+                {
+                    strip_refs(child);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_refs),
+        _ => {}
     }
 }
 
@@ -159,6 +216,18 @@ mod tests {
             v["properties"]["c"],
             json!({"anyOf": [{"$ref": "#/x"}, {"type": "null"}]})
         );
+    }
+
+    #[test]
+    fn compiles_alone_judges_the_schema_not_what_it_refers_to() {
+        let bad = json!({"type": "string", "pattern": "(unclosed"});
+        let e = compiles_alone(OasVersion::V31, &bad).unwrap_err();
+        assert!(e.starts_with("failed to compile the schema"), "{e}");
+        // The referenced schema is judged where it is defined, not here.
+        let refers = json!({"type": "object", "properties": {"next": {"$ref": "#/nowhere"}}});
+        assert_eq!(compiles_alone(OasVersion::V31, &refers), Ok(()));
+        let nullable = json!({"type": "string", "nullable": true});
+        assert_eq!(compiles_alone(OasVersion::V30, &nullable), Ok(()));
     }
 
     #[test]
