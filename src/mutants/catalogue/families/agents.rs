@@ -2,11 +2,15 @@
 use crate::mutants::Mutant;
 
 pub const MUTANTS: &[Mutant] = &[
-    Mutant::fault("agents-bloated", &["agents.under-50kb"], "Agents bloated."),
+    Mutant::fault(
+        "agents-bloated",
+        &["agents.under-50kb"],
+        "GET /agents appends a 1,200-line internal changelog to the guide as an HTML comment, pushing the document past 50 KB.",
+    ),
     Mutant::fault(
         "agents-missing-endpoint",
         &["agents.complete-auth-endpoints-fields-examples"],
-        "Agents missing endpoint.",
+        "The agents guide is filtered line by line and every line mentioning /webhooks is dropped, so the webhook endpoints are missing from it.",
     ),
     Mutant::fault(
         "agents-not-ip-limited",
@@ -16,11 +20,11 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "agents-requires-auth",
         &["agents.public-no-auth"],
-        "Agents requires auth.",
+        "GET /agents sits behind the auth check, so a request without an Authorization header gets 401 invalid-token instead of the guide.",
     ),
     Mutant::fault(
         "agents-served-as-html",
         &["agents.content-type-markdown"],
-        "Agents served as html.",
+        "GET /agents serves the Markdown guide with Content-Type text/html; charset=utf-8 instead of text/markdown.",
     ),
 ];

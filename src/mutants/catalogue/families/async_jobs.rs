@@ -5,7 +5,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "job-without-location",
         &["async-jobs.202-location-header"],
-        "Job without location.",
+        "The 202 Accepted for a new export job omits the Location header, so clients are not told to poll /api/v1/jobs/{id}.",
     ),
     Mutant::fault(
         "job-id-as-id",

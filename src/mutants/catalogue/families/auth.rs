@@ -5,7 +5,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "access-token-query-accepted",
         &["auth.tokens-sole-auth-mechanism"],
-        "Access token query accepted.",
+        "A legacy fallback reads the token from ?access_token= when no Authorization header is sent, so tokens authenticate from the URL and leak into logs.",
     ),
     Mutant::fault(
         "non-bearer-scheme-400",

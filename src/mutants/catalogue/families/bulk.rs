@@ -5,12 +5,12 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "atomic-bulk-persists-valid",
         &["bulk.atomic-by-default"],
-        "Atomic bulk persists valid.",
+        "A bulk PATCH with invalid items answers 422 but commits the valid items' updates instead of rolling the whole batch back.",
     ),
     Mutant::fault(
         "bulk-summary-miscount",
         &["bulk.207-summary-counts"],
-        "Bulk summary miscount.",
+        "A partly failed bulk create reports summary.succeeded as the total item count, so succeeded plus failed exceeds total.",
     ),
     Mutant::fault(
         "bulk-update-undocumented-207",
@@ -18,7 +18,7 @@ pub const MUTANTS: &[Mutant] = &[
             "bulk.atomic-by-default",
             "bulk.partial-success-documented-per-endpoint",
         ],
-        "Bulk update undocumented 207.",
+        "A bulk PATCH with some invalid items commits the valid ones and answers 207 Multi-Status, though the endpoint is documented as atomic (422, nothing applied).",
     ),
     Mutant::fault(
         "bulk-create-returns-200",

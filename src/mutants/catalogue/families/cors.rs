@@ -5,7 +5,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "cors-wildcard-with-credentials",
         &["cors.allow-origin-explicit-never-wildcard"],
-        "Cors wildcard with credentials.",
+        "Responses to an allowed origin send Access-Control-Allow-Origin: * together with Access-Control-Allow-Credentials: true instead of echoing the origin.",
     ),
     Mutant::fault(
         "cors-methods-without-patch",

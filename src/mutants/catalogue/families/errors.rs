@@ -5,72 +5,72 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "bad-request-generic-detail",
         &["errors.detail-specific-to-occurrence"],
-        "Bad request generic detail.",
+        "Every 400 problem gets the same detail, \"The request is invalid.\", and loses invalid_param, so nothing says what was wrong.",
     ),
     Mutant::fault(
         "enums-missing-error-codes",
         &["errors.error-codes-in-enums"],
-        "Enums missing error codes.",
+        "GET /enums lists the field enums and scopes but leaves out the error_codes entry.",
     ),
     Mutant::fault(
         "error-leaks-sql",
         &["errors.no-internal-leakage"],
-        "Error leaks sql.",
+        "A non-UUID id in an item URL answers 400 whose detail is the raw rusqlite syntax error, with the SQL query and source file location.",
     ),
     Mutant::fault(
         "errors-member-on-404",
         &["errors.errors-member-only-on-validation"],
-        "Errors member on 404.",
+        "Not Found problem documents carry an errors member ({\"id\": [\"not_found\"]}), which belongs on validation errors only.",
     ),
     Mutant::fault(
         "idempotency-mismatch-409-untyped",
         &["errors.type-stable-uri-from-table", "errors.conflict-409"],
-        "Idempotency mismatch 409 untyped.",
+        "Reusing an Idempotency-Key with a different body answers 409 with an ad-hoc idempotency-key-reused problem type that is not in the error table, instead of 422.",
     ),
     Mutant::fault(
         "internal-error-leaks-stack",
         &["errors.internal-error-500"],
-        "Internal error leaks stack.",
+        "Plain collection GETs fail with a 500 whose detail is the Rust panic message (database is locked) and a stack backtrace.",
     ),
     Mutant::fault(
         "malformed-json-422",
         &["errors.malformed-json-400"],
-        "Malformed json 422.",
+        "A malformed JSON body answers 422 validation-failed (errors.body: invalid_format) instead of 400 Bad Request.",
     ),
     Mutant::fault(
         "missing-params-400",
         &["errors.missing-required-params-422-invalid-params"],
-        "Missing params 400.",
+        "Missing or invalid required query parameters answer 400 bad-request instead of 422 invalid-params.",
     ),
     Mutant::fault(
         "not-found-delete-204",
         &["errors.not-found-404"],
-        "Not found delete 204.",
+        "DELETE on an item that does not exist answers 204 No Content instead of 404 Not Found.",
     ),
     Mutant::fault(
         "problem-instance-wrong",
         &["errors.instance-is-request-path"],
-        "Problem instance wrong.",
+        "Problem documents set instance to a random urn:uuid: instead of the request path.",
     ),
     Mutant::fault(
         "problem-plain-json-on-404",
         &["errors.problem-json-content-type"],
-        "Problem plain json on 404.",
+        "Not Found problems are served with Content-Type application/json instead of application/problem+json.",
     ),
     Mutant::fault(
         "problem-status-as-string",
         &["errors.required-members-status-matches"],
-        "Problem status as string.",
+        "Problem documents serialise the status member as a string (\"404\") instead of an integer.",
     ),
     Mutant::fault(
         "problem-title-varies",
         &["errors.title-constant-per-type"],
-        "Problem title varies.",
+        "Not Found problems on non-GET requests are titled \"Resource Not Found\" while GET ones say \"Not Found\", so the title differs within one problem type.",
     ),
     Mutant::fault(
         "problem-type-relative",
         &["errors.type-stable-uri-from-table"],
-        "Problem type relative.",
+        "Problem type members are relative paths (/problems/{slug}) instead of the absolute type URIs from the error table.",
     ),
     Mutant::fault(
         "unknown-query-params-ignored",
@@ -80,16 +80,16 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "validation-as-400",
         &["errors.validation-failed-422"],
-        "Validation as 400.",
+        "Body validation failures answer 400 bad-request (errors member kept) instead of 422 validation-failed.",
     ),
     Mutant::fault(
         "validation-codes-nonstandard",
         &["errors.validation-codes-standard"],
-        "Validation codes nonstandard.",
+        "Missing fields are reported with the code required instead of cant_be_blank, and GET /enums adds required to the error codes.",
     ),
     Mutant::fault(
         "validation-errors-not-arrays",
         &["errors.errors-map-field-to-snake-codes"],
-        "Validation errors not arrays.",
+        "Each field in a problem's errors map carries its first code as a bare string instead of an array of codes.",
     ),
 ];

@@ -10,12 +10,12 @@ pub const MUTANTS: &[Mutant] = &[
             "etag.if-none-match-unchanged-304",
             "etag.changes-on-every-update-even-no-op",
         ],
-        "Etag unchanged on update.",
+        "PUT and PATCH write the row without bumping its version, so the ETag stays the same after an update.",
     ),
     Mutant::fault(
         "put-without-if-match-accepted",
         &["etag.put-without-if-match-is-428"],
-        "Put without if match accepted.",
+        "PUT without an If-Match header is applied instead of refused with 428 Precondition Required.",
     ),
     Mutant::fault(
         "restore-stale-etag",

@@ -5,7 +5,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "fields-drop-id",
         &["fields.id-always-included"],
-        "Fields drop id.",
+        "When ?fields= is given, the sparse-fieldset filter also strips id from every resource.",
     ),
     Mutant::fault(
         "fields-unrequested-as-null",

@@ -5,12 +5,12 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "files-any-mime-accepted",
         &["files.allowed-mime-types-documented-and-enforced"],
-        "Files any mime accepted.",
+        "File uploads never check the MIME type against the documented allow-list, so any content type is stored.",
     ),
     Mutant::fault(
         "files-delete-is-hard",
         &["files.delete-is-soft"],
-        "Files delete is hard.",
+        "DELETE /files/{id} removes the row with a hard DELETE instead of setting deleted_at, so the file cannot be restored.",
     ),
     Mutant::fault(
         "files-size-limit-off-by-one",

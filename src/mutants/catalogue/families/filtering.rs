@@ -8,7 +8,7 @@ pub const MUTANTS: &[Mutant] = &[
             "filtering.like-case-insensitive-substring",
             "filtering.jsonb-path-filter",
         ],
-        "Filter like case sensitive.",
+        "The like filter compiles to SQLite instr(), a case-sensitive substring match, instead of a case-insensitive one.",
     ),
     Mutant::fault(
         "filter-neq-drops-null",
@@ -18,12 +18,12 @@ pub const MUTANTS: &[Mutant] = &[
             "filtering.multiple-filters-anded",
             "filtering.jsonb-path-filter",
         ],
-        "Filter neq drops null.",
+        "The neq filter compiles to != and nin to NOT IN, so rows whose value is NULL are dropped although NULL differs from every value.",
     ),
     Mutant::fault(
         "unknown-filter-field-ignored",
         &["filtering.unknown-field-400-names-field"],
-        "Unknown filter field ignored.",
+        "A filter on a field the resource does not have is silently dropped instead of rejected with 400 naming the field.",
     ),
     Mutant::fault(
         "filter-inclusive-bounds-strict",

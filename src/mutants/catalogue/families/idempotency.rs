@@ -5,22 +5,22 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "idempotency-applied-to-patch",
         &["idempotency.ignored-on-get-put-patch-delete"],
-        "Idempotency applied to patch.",
+        "The idempotency middleware also handles PATCH, so a PATCH with an Idempotency-Key is stored and later replayed instead of the key being ignored.",
     ),
     Mutant::fault(
         "idempotency-key-ignores-body",
         &["idempotency.key-reuse-different-body-rejected"],
-        "Idempotency key ignores body.",
+        "The idempotency fingerprint hashes only method and path, so a key reused with a different body replays the first response instead of being rejected.",
     ),
     Mutant::fault(
         "idempotency-keys-global",
         &["idempotency.keys-scoped-per-workspace"],
-        "Idempotency keys global.",
+        "Idempotency keys are stored without their workspace, so the same key sent from another workspace replays (or clashes with) that workspace's stored response.",
     ),
     Mutant::fault(
         "idempotency-no-replayed-header",
         &["idempotency.replayed-header"],
-        "Idempotency no replayed header.",
+        "Replayed responses are sent without the Idempotency-Replayed: true header, so clients cannot tell a replay from a fresh result.",
     ),
     Mutant::fault(
         "idempotency-not-stored",
@@ -31,7 +31,7 @@ pub const MUTANTS: &[Mutant] = &[
             "idempotency.key-reuse-different-body-rejected",
             "bulk.idempotency-key-on-bulk-create",
         ],
-        "Idempotency not stored.",
+        "Responses are never saved under their Idempotency-Key, so a retry with the same key runs the request again and creates a duplicate.",
     ),
     Mutant::fault(
         "idempotency-key-rejected-on-actions",

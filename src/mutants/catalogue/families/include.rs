@@ -7,12 +7,12 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "include-depth-4-accepted",
         &["include.max-depth-3"],
-        "Include depth 4 accepted.",
+        "The include depth check is off by one: four-level include paths are accepted instead of rejected (the limit is 3).",
     ),
     Mutant::fault(
         "included-not-deduplicated",
         &["include.deduplicated-by-type-id"],
-        "Included not deduplicated.",
+        "The included array repeats a resource once per reference instead of listing each type and id once.",
     ),
     Mutant::fault(
         "include-to-one-not-sideloaded",

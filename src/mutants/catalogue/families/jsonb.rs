@@ -8,7 +8,7 @@ pub const MUTANTS: &[Mutant] = &[
             "jsonb.patch-replaces-whole-value",
             "jsonb.empty-map-sets-empty",
         ],
-        "Jsonb merged on patch.",
+        "PATCH merges JSON map fields key by key into the stored value and appends to stored arrays, instead of replacing the whole value.",
     ),
     Mutant::fault(
         "patch-null-ignored",
@@ -16,7 +16,7 @@ pub const MUTANTS: &[Mutant] = &[
             "jsonb.null-sets-null",
             "put-patch.patch-explicit-null-clears",
         ],
-        "Patch null ignored.",
+        "PATCH drops keys whose value is null before applying the body, so an explicit null never clears a field.",
     ),
     Mutant::fault(
         "patch-resets-omitted-fields",
@@ -24,7 +24,7 @@ pub const MUTANTS: &[Mutant] = &[
             "jsonb.absent-key-untouched",
             "put-patch.patch-changes-only-sent-fields",
         ],
-        "Patch resets omitted fields.",
+        "PATCH is applied as a full replace, so optional fields the body leaves out are reset instead of left untouched.",
     ),
     Mutant::fault(
         "jsonb-merged-on-put",

@@ -17,12 +17,12 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "link-header-missing-last",
         &["links.link-header-on-collections"],
-        "Link header missing last.",
+        "The Link header on collections leaves out the rel=\"last\" link.",
     ),
     Mutant::fault(
         "next-link-on-last-page",
         &["links.collection-first-prev-next-last"],
-        "Next link on last page.",
+        "The last page still links to a next page (page+1), both in links.next and in the Link header.",
     ),
     Mutant::document(
         "links-free-form-map",

@@ -7,7 +7,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "money-cents-as-decimal",
         &["money.integer-cents"],
-        "Money cents as decimal.",
+        "Amounts in *_cents fields are rendered as decimal units (12.5) instead of integer cents (1250).",
     ),
     Mutant::document(
         "amount-without-cents-suffix",

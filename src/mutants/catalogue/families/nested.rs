@@ -11,7 +11,7 @@ pub const MUTANTS: &[Mutant] = &[
             "nested.no-children-empty-data",
             "nested.supports-collection-params",
         ],
-        "Nested ignores parent.",
+        "Nested collections (/{parent}/{id}/{children}) forget the parent condition and list every child in the workspace.",
     ),
     Mutant::fault(
         "nested-create-forwarded",

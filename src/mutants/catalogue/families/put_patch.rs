@@ -7,5 +7,5 @@ pub const MUTANTS: &[Mutant] = &[Mutant::fault(
         "put-patch.put-requires-all-required-fields",
         "put-patch.put-resets-omitted-fields",
     ],
-    "Put merges like patch.",
+    "PUT is handled like PATCH: omitted fields keep their stored values and missing required fields are not rejected.",
 )];

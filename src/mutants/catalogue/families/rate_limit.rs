@@ -5,7 +5,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "429-without-retry-after",
         &["rate-limit.429-retry-after-and-zero-remaining"],
-        "429 without retry after.",
+        "Rate-limited 429 responses omit the Retry-After header (the wait is only mentioned in the detail text).",
     ),
     Mutant::fault(
         "ratelimit-headers-missing-on-errors",

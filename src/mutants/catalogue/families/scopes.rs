@@ -8,12 +8,12 @@ pub const MUTANTS: &[Mutant] = &[
             "scopes.cross-tenant-resource-404",
             "errors.cross-workspace-404-indistinguishable",
         ],
-        "Cross workspace 403.",
+        "Fetching a record that belongs to another workspace answers 403 insufficient-scope instead of 404, revealing that it exists.",
     ),
     Mutant::fault(
         "cross-workspace-item-readable",
         &["scopes.cross-tenant-resource-404"],
-        "Cross workspace item readable.",
+        "A single GET falls back to looking the id up in any workspace, so a record of another workspace is returned to the caller.",
     ),
     Mutant::fault(
         "scopes-not-enforced",
@@ -27,7 +27,7 @@ pub const MUTANTS: &[Mutant] = &[
             "scopes.403-problem-insufficient-scope",
             "scopes.auth-then-scope-then-handler",
         ],
-        "Scopes not enforced.",
+        "The scope check is computed but never enforced, so any valid token can read and write every resource.",
     ),
     Mutant::fault(
         "head-needs-write-scope",

@@ -5,12 +5,12 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "soft-deleted-still-listed",
         &["soft-delete.deleted-excluded-by-default"],
-        "Soft deleted still listed.",
+        "Collection GETs include soft-deleted records by default instead of hiding them unless asked for.",
     ),
     Mutant::fault(
         "unique-names-include-deleted",
         &["soft-delete.recreate-after-delete"],
-        "Unique names include deleted.",
+        "The name uniqueness check also counts soft-deleted records, so recreating a deleted record's name fails with 422 already_taken.",
     ),
     Mutant::fault(
         "deleted-at-local-time",

@@ -5,17 +5,17 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "auth-prefix-only",
         &["token-format.full-token-verified-not-prefix"],
-        "Auth prefix only.",
+        "Authentication matches tokens on their 16-character prefix only and never verifies the hash, so any token sharing a live prefix is accepted.",
     ),
     Mutant::fault(
         "token-app-starts-with-digit",
         &["token-format.app-env-hash-shape"],
-        "Token app starts with digit.",
+        "Tokens are minted with an app segment that starts with a digit (9...), breaking the {app}_{env}_{hash} shape.",
     ),
     Mutant::fault(
         "token-env-dev",
         &["token-format.env-segment-matches-deployment"],
-        "Token env dev.",
+        "Tokens are minted with env segment dev whatever environment the deployment runs in.",
     ),
     Mutant::fault(
         "token-list-shows-raw",

@@ -9,7 +9,7 @@ pub const MUTANTS: &[Mutant] = &[
             "token-revocation.immediate-effect",
             "token-revocation.permanent",
         ],
-        "Revoked token cached.",
+        "Revoking a token marks it revoked in the database but never evicts it from the in-memory auth cache, so it keeps authenticating.",
     ),
     Mutant::fault(
         "token-revocation-returns-200",

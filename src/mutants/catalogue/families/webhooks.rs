@@ -5,7 +5,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "webhook-wrong-signature",
         &["webhooks.hmac-sha256-signature"],
-        "Webhook wrong signature.",
+        "Webhook deliveries are signed with the wrong key (the secret with a stray character appended), so X-Webhook-Signature never verifies.",
     ),
     Mutant::fault(
         "webhook-create-returns-200",
