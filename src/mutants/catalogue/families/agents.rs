@@ -15,7 +15,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "agents-not-ip-limited",
         &["agents.rate-limited-by-ip-60-per-minute"],
-        "the public agents endpoint without its per-IP limit.",
+        "The public agents endpoint without its per-IP limit.",
     ),
     Mutant::fault(
         "agents-requires-auth",

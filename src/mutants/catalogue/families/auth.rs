@@ -10,27 +10,27 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "non-bearer-scheme-400",
         &["auth.missing-or-invalid-token-401"],
-        "an Authorization header with another scheme (Basic) answered 400 Bad Request instead of 401.",
+        "An Authorization header with another scheme (Basic) answered 400 Bad Request instead of 401.",
     ),
     Mutant::fault(
         "missing-token-generic-401",
         &["auth.401-problem-invalid-token"],
-        "the missing-header branch answers the framework's generic /problems/unauthorized 401 instead of invalid-token.",
+        "The missing-header branch answers the framework's generic /problems/unauthorized 401 instead of invalid-token.",
     ),
     Mutant::fault(
         "token-expiry-ignored",
         &["auth.revoked-or-expired-token-401"],
-        "the token lookup never compares expires_at, so expired tokens keep working.",
+        "The token lookup never compares expires_at, so expired tokens keep working.",
     ),
     Mutant::fault(
         "search-ignores-workspace",
         &["auth.queries-scoped-to-token-workspace"],
-        "the full-text search path builds its own WHERE clause and forgets the workspace condition.",
+        "The full-text search path builds its own WHERE clause and forgets the workspace condition.",
     ),
     Mutant::fault(
         "create-honours-workspace-id",
         &["auth.workspace-id-resolved-server-side"],
-        "a client-sent workspace_id honoured on create (an import path's override left open).",
+        "A client-sent workspace_id honoured on create (an import path's override left open).",
     ),
     Mutant::fault(
         "token-info-default-workspace",

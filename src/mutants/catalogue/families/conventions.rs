@@ -30,7 +30,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "timestamp-filter-offset-ignored",
         &["conventions.timestamp-filters-utc-only"],
-        "the offset of a timestamp filter is ignored (read as if it were UTC).",
+        "The offset of a timestamp filter is ignored (read as if it were UTC).",
     ),
     Mutant::fault(
         "timestamps-with-offset",

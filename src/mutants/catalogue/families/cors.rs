@@ -10,12 +10,12 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "cors-methods-without-patch",
         &["cors.allow-methods"],
-        "the preflight allow-list of methods written before PATCH was routed.",
+        "The preflight allow-list of methods written before PATCH was routed.",
     ),
     Mutant::fault(
         "cors-idempotency-key-not-allowed",
         &["cors.allow-headers"],
-        "the preflight allow-list of headers predates idempotency keys, so Idempotency-Key is refused.",
+        "The preflight allow-list of headers predates idempotency keys, so Idempotency-Key is refused.",
     ),
     Mutant::fault(
         "cors-ratelimit-not-exposed",
@@ -25,11 +25,11 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "cors-max-age-600",
         &["cors.max-age-86400"],
-        "preflight max-age lowered to Chromium's 600 s cap instead of the guide's 86400.",
+        "Preflight max-age lowered to Chromium's 600 s cap instead of the guide's 86400.",
     ),
     Mutant::fault(
         "cors-preflight-200",
         &["cors.preflight-204"],
-        "preflights answered with the framework's default 200 OK instead of 204.",
+        "Preflights answered with the framework's default 200 OK instead of 204.",
     ),
 ];

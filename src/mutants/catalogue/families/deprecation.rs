@@ -9,7 +9,7 @@ pub const MUTANTS: &[Mutant] = &[
         "deprecation.sunset-header",
         "deprecation.warning-299-header",
     ],
-    "deprecation headers added by the success path only, lost on error responses.",
+    "Deprecation headers added by the success path only, lost on error responses.",
 )
 .deprecated(),
     Mutant::fault(
@@ -25,7 +25,7 @@ pub const MUTANTS: &[Mutant] = &[
         &[
             "deprecation.timeline-in-agents-and-openapi",
         ],
-        "the deprecation timeline added to the OpenAPI description only, never to the agents guide.",
+        "The deprecation timeline added to the OpenAPI description only, never to the agents guide.",
     )
     .deprecated(),
 ];

@@ -75,7 +75,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "unknown-query-params-ignored",
         &["errors.unrecognized-query-param-400"],
-        "unknown parameters silently dropped instead of rejected.",
+        "Unknown parameters silently dropped instead of rejected.",
     ),
     Mutant::fault(
         "validation-as-400",

@@ -10,36 +10,36 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "fields-unrequested-as-null",
         &["fields.only-requested-fields"],
-        "sparse fieldsets null the attributes that were not asked for instead of leaving them out.",
+        "Sparse fieldsets null the attributes that were not asked for instead of leaving them out.",
     ),
     Mutant::fault(
         "fields-drop-links",
         &["fields.links-always-included"],
-        "the always-kept list of sparse fieldsets forgets links, so ?fields strips the HATEOAS links.",
+        "The always-kept list of sparse fieldsets forgets links, so ?fields strips the HATEOAS links.",
     ),
     Mutant::fault(
         "fields-drop-timestamps",
         &["fields.timestamps-always-included"],
-        "the always-kept list of sparse fieldsets forgets inserted_at and updated_at.",
+        "The always-kept list of sparse fieldsets forgets inserted_at and updated_at.",
     ),
     Mutant::fault(
         "list-omits-json-columns",
         &["fields.default-all-fields"],
-        "the list endpoint uses a summary serializer that leaves out the JSON columns (metadata, tags).",
+        "The list endpoint uses a summary serializer that leaves out the JSON columns (metadata, tags).",
     ),
     Mutant::fault(
         "invalid-fields-ignored",
         &["fields.invalid-field-400-names-field"],
-        "a sparse field naming no attribute is silently dropped instead of rejected with 400.",
+        "A sparse field naming no attribute is silently dropped instead of rejected with 400.",
     ),
     Mutant::fault(
         "fields-prefix-not-understood",
         &["fields.resource-prefix-required"],
-        "sparse field names are read as bare attributes, so fields=items.name is rejected as an unknown field.",
+        "Sparse field names are read as bare attributes, so fields=items.name is rejected as an unknown field.",
     ),
     Mutant::fault(
         "fields-ignored-on-included",
         &["fields.applies-to-included"],
-        "sparse fieldsets are applied to the primary data only; included resources come back whole.",
+        "Sparse fieldsets are applied to the primary data only; included resources come back whole.",
     ),
 ];

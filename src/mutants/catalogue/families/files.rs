@@ -20,7 +20,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "files-size-from-content-length",
         &["files.multipart-upload"],
-        "size_bytes is taken from the request's Content-Length, i.e. the whole multipart body, not the file.",
+        "Size_bytes is taken from the request's Content-Length, i.e. the whole multipart body, not the file.",
     ),
     Mutant::fault(
         "files-presign-url-born-expired",

@@ -28,36 +28,36 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "filter-inclusive-bounds-strict",
         &["filtering.gt-gte-lt-lte"],
-        "the operator table maps gte and lte to the strict > and <, so boundary values are dropped.",
+        "The operator table maps gte and lte to the strict > and <, so boundary values are dropped.",
     ),
     Mutant::fault(
         "filter-null-false-as-null",
         &["filtering.null-operator"],
-        "the null operator only looks at its presence: filter[f][null]=false also means IS NULL.",
+        "The null operator only looks at its presence: filter[f][null]=false also means IS NULL.",
     ),
     Mutant::fault(
         "filter-shorthand-ignored",
         &["filtering.shorthand-defaults-to-eq"],
-        "the parser only recognises filter[field][op]; the shorthand filter[field]=v is silently dropped.",
+        "The parser only recognises filter[field][op]; the shorthand filter[field]=v is silently dropped.",
     ),
     Mutant::fault(
         "filter-dropped-with-search",
         &["filtering.composes-with-search-sort-pagination"],
-        "with q, the search code path builds its own WHERE clause and forgets the filters.",
+        "With q, the search code path builds its own WHERE clause and forgets the filters.",
     ),
     Mutant::fault(
         "filter-boolean-lenient",
         &["filtering.boolean-values-true-false"],
-        "boolean filter values are parsed as truthy strings: 1, yes, on and TRUE are accepted.",
+        "Boolean filter values are parsed as truthy strings: 1, yes, on and TRUE are accepted.",
     ),
     Mutant::fault(
         "filter-date-unvalidated",
         &["filtering.dates-iso8601"],
-        "timestamp filter values are not validated: 03/01/2026 is compared as raw text instead of rejected.",
+        "Timestamp filter values are not validated: 03/01/2026 is compared as raw text instead of rejected.",
     ),
     Mutant::fault(
         "filter-unknown-operator-as-eq",
         &["filtering.fields-and-operators-documented"],
-        "an operator the field does not document falls back to eq instead of giving 400.",
+        "An operator the field does not document falls back to eq instead of giving 400.",
     ),
 ];

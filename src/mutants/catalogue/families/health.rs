@@ -8,36 +8,36 @@ pub const MUTANTS: &[Mutant] = &[
             "health.live-has-no-dependency-checks",
             "health.ready-503-when-dependency-down",
         ],
-        "a readiness probe that never looks at its dependencies.",
+        "A readiness probe that never looks at its dependencies.",
     ),
     Mutant::fault(
         "live-status-up",
         &["health.live-200"],
-        "liveness answers in Spring Boot Actuator's dialect, {\"status\": \"UP\"}.",
+        "Liveness answers in Spring Boot Actuator's dialect, {\"status\": \"UP\"}.",
     ),
     Mutant::fault(
         "ready-checks-absent-cache",
         &["health.ready-200-when-healthy"],
-        "readiness also checks a cache this deployment does not run, so it reports degraded (503) while healthy.",
+        "Readiness also checks a cache this deployment does not run, so it reports degraded (503) while healthy.",
     ),
     Mutant::fault(
         "health-behind-auth",
         &["health.no-auth"],
-        "the health routes mounted behind the authentication layer, so probes without a token get 401.",
+        "The health routes mounted behind the authentication layer, so probes without a token get 401.",
     ),
     Mutant::fault(
         "health-under-api-prefix",
         &["health.top-level-routes"],
-        "the health routes mounted inside the /api/v1 scope, so /health/live and /health/ready 404 at the host root.",
+        "The health routes mounted inside the /api/v1 scope, so /health/live and /health/ready 404 at the host root.",
     ),
     Mutant::fault(
         "health-ip-rate-limited",
         &["health.never-rate-limited"],
-        "the health routes share the per-IP limit of the public endpoints, so a busy orchestrator gets 429s.",
+        "The health routes share the per-IP limit of the public endpoints, so a busy orchestrator gets 429s.",
     ),
     Mutant::fault(
         "legacy-health-alias",
         &["health.legacy-health-redirects-to-live"],
-        "the legacy /health kept as an alias that answers 200 itself instead of redirecting to /health/live.",
+        "The legacy /health kept as an alias that answers 200 itself instead of redirecting to /health/live.",
     ),
 ];

@@ -17,32 +17,32 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "include-to-one-not-sideloaded",
         &["include.adds-relationships-and-included"],
-        "to-one relations (the category) are referenced in relationships but their rows are never fetched into included.",
+        "To-one relations (the category) are referenced in relationships but their rows are never fetched into included.",
     ),
     Mutant::fault(
         "include-to-many-not-sideloaded",
         &["include.adds-relationships-and-included"],
-        "the include loader lists to-many children (an item's comments) in relationships but never fetches their rows into included.",
+        "The include loader lists to-many children (an item's comments) in relationships but never fetches their rows into included.",
     ),
     Mutant::fault(
         "included-empty-without-include",
         &["include.absent-without-param"],
-        "the serializer always emits an empty included array, even when nothing was asked for.",
+        "The serializer always emits an empty included array, even when nothing was asked for.",
     ),
     Mutant::fault(
         "invalid-include-ignored",
         &["include.invalid-value-400"],
-        "an include value naming no relation is silently dropped instead of rejected with 400.",
+        "An include value naming no relation is silently dropped instead of rejected with 400.",
     ),
     Mutant::fault(
         "nested-include-stops-at-first-level",
         &["include.nested-dot-notation"],
-        "a dotted include (comments.item) sideloads its first segment and silently ignores the rest.",
+        "A dotted include (comments.item) sideloads its first segment and silently ignores the rest.",
     ),
     Mutant::fault(
         "included-without-links",
         &["include.included-have-links"],
-        "sideloaded rows go through a bare serializer that leaves out their links.",
+        "Sideloaded rows go through a bare serializer that leaves out their links.",
     ),
     Mutant::fault(
         "include-ignored-on-single",
@@ -52,7 +52,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::document(
         "include-values-undocumented",
         &["include.valid-includes-documented"],
-        "the include parameter is documented as a free-form string list, without its valid paths.",
+        "The include parameter is documented as a free-form string list, without its valid paths.",
         free_form_include,
     ),
 ];

@@ -7,12 +7,12 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "absolute-links",
         &["links.relative-paths"],
-        "collection links built from a configured public URL instead of a path.",
+        "Collection links built from a configured public URL instead of a path.",
     ),
     Mutant::fault(
         "job-missing-self-link",
         &["links.self-on-every-resource"],
-        "the status endpoint renders the job without its links.",
+        "The status endpoint renders the job without its links.",
     ),
     Mutant::fault(
         "link-header-missing-last",
@@ -27,7 +27,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::document(
         "links-free-form-map",
         &["links.available-links-documented"],
-        "the item schema documents links as a free-form map of strings, without naming its links.",
+        "The item schema documents links as a free-form map of strings, without naming its links.",
         free_form_links,
     ),
 ];

@@ -12,23 +12,23 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::document(
         "amount-without-cents-suffix",
         &["money.cents-suffix"],
-        "the item schema documents its amount as `amount`, next to its currency, without the _cents suffix.",
+        "The item schema documents its amount as `amount`, next to its currency, without the _cents suffix.",
         amount_without_suffix,
     ),
     Mutant::fault(
         "currency-omitted",
         &["money.paired-with-currency"],
-        "the read serializer leaves out the currency column, so amounts come back without their currency.",
+        "The read serializer leaves out the currency column, so amounts come back without their currency.",
     ),
     Mutant::fault(
         "currency-lowercase",
         &["money.currency-iso-4217"],
-        "the currency code is rendered lower-case (usd) by a serializer that normalises strings.",
+        "The currency code is rendered lower-case (usd) by a serializer that normalises strings.",
     ),
     Mutant::fault(
         "decimal-rate-as-number",
         &["money.non-monetary-decimals-as-strings"],
-        "the decimal tax_rate column is read as a float and rendered as a JSON number.",
+        "The decimal tax_rate column is read as a float and rendered as a JSON number.",
     ),
 ];
 

@@ -16,23 +16,23 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "nested-create-forwarded",
         &["nested.read-only"],
-        "a convenience route forwards POST /parents/{id}/children to the child collection with the parent filled in.",
+        "A convenience route forwards POST /parents/{id}/children to the child collection with the parent filled in.",
     ),
     Mutant::fault(
         "nested-missing-parent-empty",
         &["nested.missing-parent-404"],
-        "the nested list skips the parent lookup and answers an empty page for a parent that does not exist.",
+        "The nested list skips the parent lookup and answers an empty page for a parent that does not exist.",
     ),
     Mutant::document(
         "nested-grandchild-documented",
         &["nested.max-one-level"],
-        "a grandchild endpoint /items/{id}/comments/{comment_id}/replies is documented.",
+        "A grandchild endpoint /items/{id}/comments/{comment_id}/replies is documented.",
         grandchild_path,
     ),
     Mutant::document(
         "nested-tagged-with-child",
         &["nested.documented-with-parent"],
-        "nested lists are documented under the child resource's tag instead of the parent's.",
+        "Nested lists are documented under the child resource's tag instead of the parent's.",
         child_tags,
     ),
 ];

@@ -149,7 +149,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::document(
         "doc-inline-parameter-copies",
         &["openapi-doc.shared-definitions-use-ref"],
-        "per_page is pasted inline into two operations instead of referencing the shared parameter.",
+        "Per_page is pasted inline into two operations instead of referencing the shared parameter.",
         |d| {
             let Some(per_page) = at(d, "/components/parameters/PerPage").cloned() else {
                 return;

@@ -11,7 +11,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "agents-doc-stale",
         &["openapi-endpoint.spec-agents-enums-describe-same-api"],
-        "the guide still describes an endpoint that was never shipped.",
+        "The guide still describes an endpoint that was never shipped.",
     ),
     Mutant::fault(
         "create-returns-200",
@@ -19,7 +19,7 @@ pub const MUTANTS: &[Mutant] = &[
             "openapi-endpoint.responses-match-documented-contract",
             "envelope.post-create-201",
         ],
-        "creation answered 200 instead of the documented 201.",
+        "Creation answered 200 instead of the documented 201.",
     ),
     Mutant::fault(
         "enum-value-undocumented",
@@ -27,17 +27,17 @@ pub const MUTANTS: &[Mutant] = &[
             "openapi-endpoint.spec-agents-enums-describe-same-api",
             "openapi-doc.fixed-lists-use-enum-matching-enums-endpoint",
         ],
-        "a status added to the model but not to the OpenAPI document.",
+        "A status added to the model but not to the OpenAPI document.",
     ),
     Mutant::fault(
         "openapi-served-as-yaml",
         &["openapi-endpoint.content-type-application-json"],
-        "the YAML file is served as it is, still labelled application/json.",
+        "The YAML file is served as it is, still labelled application/json.",
     ),
     Mutant::fault(
         "openapi-version-3-0",
         &["openapi-endpoint.document-is-openapi-3-1"],
-        "the document still declares the OpenAPI version it was first written in.",
+        "The document still declares the OpenAPI version it was first written in.",
     ),
     Mutant::fault(
         "put-as-patch",
@@ -47,14 +47,14 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "undocumented-link",
         &["openapi-endpoint.every-exposed-route-documented"],
-        "a link to an endpoint that was never shipped (nor documented).",
+        "A link to an endpoint that was never shipped (nor documented).",
     ),
     Mutant {
         document: Some(unchanged),
         ..Mutant::fault(
             "openapi-not-served",
             &["openapi-endpoint.served-at-get-api-v1-openapi-json"],
-            "the spec route dropped from the router in a refactor, so GET /api/v1/openapi.json is 404.",
+            "The spec route dropped from the router in a refactor, so GET /api/v1/openapi.json is 404.",
         )
     },
     Mutant {
@@ -62,7 +62,7 @@ pub const MUTANTS: &[Mutant] = &[
         ..Mutant::fault(
             "openapi-requires-token",
             &["openapi-endpoint.public-without-token"],
-            "the spec route mounted behind the authentication layer, so tools without a token get 401.",
+            "The spec route mounted behind the authentication layer, so tools without a token get 401.",
         )
     },
 ];

@@ -25,12 +25,12 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "cursor-next-cursor-on-last-page",
         &["pagination-cursor.has-more-false-on-last-page"],
-        "next_cursor is always built from the page's last row, so the last page (has_more false) still carries one.",
+        "Next_cursor is always built from the page's last row, so the last page (has_more false) still carries one.",
     ),
     Mutant::fault(
         "cursor-has-more-without-lookahead",
         &["pagination-cursor.has-more-false-on-last-page"],
-        "has_more is computed as \"the page is full\" instead of fetching one row ahead, so a last page that is exactly full says has_more true and leads to an empty page.",
+        "Has_more is computed as \"the page is full\" instead of fetching one row ahead, so a last page that is exactly full says has_more true and leads to an empty page.",
     ),
     Mutant::fault(
         "cursor-invalid-restarts",
@@ -40,7 +40,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "cursor-as-json-object",
         &["pagination-cursor.opaque-base64"],
-        "next_cursor and prev_cursor are the keyset object itself ({s, d, k, id}), which clients must then send back, not an opaque string.",
+        "Next_cursor and prev_cursor are the keyset object itself ({s, d, k, id}), which clients must then send back, not an opaque string.",
     ),
     Mutant::fault(
         "cursor-per-page-max-100",

@@ -5,12 +5,12 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "offset-last-link-off-by-one",
         &["pagination-offset.pagination-object-shape"],
-        "links.last is built from total_count / per_page without rounding up, so it points one page short when the last page is partial.",
+        "Links.last is built from total_count / per_page without rounding up, so it points one page short when the last page is partial.",
     ),
     Mutant::fault(
         "per-page-not-clamped",
         &["pagination-offset.per-page-clamped-to-500"],
-        "per_page above 500 is honoured instead of clamped to 500.",
+        "Per_page above 500 is honoured instead of clamped to 500.",
     ),
     Mutant::fault(
         "total-count-ignores-search",
@@ -19,7 +19,7 @@ pub const MUTANTS: &[Mutant] = &[
             "pagination-offset.empty-result-shape",
             "search.total-count-reflects-search",
         ],
-        "total_count is counted with the filters but without the q search.",
+        "Total_count is counted with the filters but without the q search.",
     ),
     Mutant::fault(
         "nested-list-unpaginated",
@@ -34,11 +34,11 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "page-below-1-rejected",
         &["pagination-offset.page-below-1-treated-as-1"],
-        "page=0 and negative pages are rejected with 400 instead of treated as page 1.",
+        "Page=0 and negative pages are rejected with 400 instead of treated as page 1.",
     ),
     Mutant::fault(
         "with-count-false-totals-zero",
         &["pagination-offset.with-count-false-nulls-totals"],
-        "with_count=false skips the count but serialises the missing totals as 0 instead of null.",
+        "With_count=false skips the count but serialises the missing totals as 0 instead of null.",
     ),
 ];

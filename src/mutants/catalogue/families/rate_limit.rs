@@ -10,7 +10,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "ratelimit-headers-missing-on-errors",
         &["rate-limit.headers-on-every-response"],
-        "the RateLimit headers added by a hook that runs for successful responses only, so 4xx answers (429 included) lack them.",
+        "The RateLimit headers added by a hook that runs for successful responses only, so 4xx answers (429 included) lack them.",
     ),
     Mutant::fault(
         "ratelimit-policy-window-minutes",
@@ -20,21 +20,21 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "burst-bucket-sized-by-rate",
         &["rate-limit.burst-40-per-second"],
-        "the burst bucket sized by the per-second refill rate (240/60 = 4) instead of the 40-request burst allowance.",
+        "The burst bucket sized by the per-second refill rate (240/60 = 4) instead of the 40-request burst allowance.",
     ),
     Mutant::fault(
         "429-plain-text",
         &["rate-limit.exceeded-429-problem"],
-        "the limiter library's own plain-text 429 (Too Many Requests) instead of the problem document.",
+        "The limiter library's own plain-text 429 (Too Many Requests) instead of the problem document.",
     ),
     Mutant::fault(
         "rate-limit-per-workspace",
         &["rate-limit.per-token-buckets"],
-        "buckets keyed by workspace, so one busy token throttles every other token of its workspace.",
+        "Buckets keyed by workspace, so one busy token throttles every other token of its workspace.",
     ),
     Mutant::fault(
         "rate-limit-override-ignored",
         &["rate-limit.override-per-token"],
-        "the limiter reads the configured default limit, never the token's override (which /token still reports).",
+        "The limiter reads the configured default limit, never the token's override (which /token still reports).",
     ),
 ];

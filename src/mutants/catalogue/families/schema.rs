@@ -4,5 +4,5 @@ use crate::mutants::Mutant;
 pub const MUTANTS: &[Mutant] = &[Mutant::fault(
     "amount-cents-as-string",
     &["schema.response-body-matches-schema"],
-    "a money column read back as text.",
+    "A money column read back as text.",
 )];

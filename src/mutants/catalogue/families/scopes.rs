@@ -32,56 +32,56 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "head-needs-write-scope",
         &["scopes.read-allows-get-head-options"],
-        "the read-method list names GET and OPTIONS but forgot HEAD, so HEAD needs the write scope.",
+        "The read-method list names GET and OPTIONS but forgot HEAD, so HEAD needs the write scope.",
     ),
     Mutant::fault(
         "write-scope-does-not-imply-read",
         &["scopes.write-implies-read"],
-        "scopes matched literally, so {resource}:write does not grant reads (not even of records the token just created).",
+        "Scopes matched literally, so {resource}:write does not grant reads (not even of records the token just created).",
     ),
     Mutant::fault(
         "delete-needs-all-write",
         &["scopes.write-allows-all-methods"],
-        "deletes treated as admin-only, so {resource}:write cannot DELETE without the all:write wildcard.",
+        "Deletes treated as admin-only, so {resource}:write cannot DELETE without the all:write wildcard.",
     ),
     Mutant::fault(
         "all-write-misses-newer-resource",
         &["scopes.all-write-wildcard"],
-        "the all:write wildcard expands to a resource list that predates comments.",
+        "The all:write wildcard expands to a resource list that predates comments.",
     ),
     Mutant::fault(
         "enums-scopes-include-admin",
         &["scopes.scope-strings-resource-colon-action"],
-        "the admin flag listed among the scopes in /enums as a bare 'admin'.",
+        "The admin flag listed among the scopes in /enums as a bare 'admin'.",
     ),
     Mutant::fault(
         "enums-scopes-read-only",
         &["scopes.valid-scopes-discoverable-in-enums"],
-        "the /enums scope list built from the read scopes only.",
+        "The /enums scope list built from the read scopes only.",
     ),
     Mutant::fault(
         "enums-scopes-stale-list",
         &["scopes.valid-scopes-generated-from-resources"],
-        "a hand-maintained /enums scope list still naming a resource (projects) that was removed.",
+        "A hand-maintained /enums scope list still naming a resource (projects) that was removed.",
     ),
     Mutant::fault(
         "references-not-scope-checked",
         &["scopes.cross-resource-write-needs-read-on-referenced"],
-        "a referenced record checked for existence only, not for the token's read scope on it.",
+        "A referenced record checked for existence only, not for the token's read scope on it.",
     ),
     Mutant::fault(
         "403-without-token-scopes",
         &["scopes.403-reports-required-and-token-scopes"],
-        "the token's scopes left out of the 403 body (\"do not leak permissions\").",
+        "The token's scopes left out of the 403 body (\"do not leak permissions\").",
     ),
     Mutant::fault(
         "links-route-unscoped",
         &["scopes.polymorphic-links-use-parent-scope"],
-        "the polymorphic links route registered after the scope plug's route table was built, so it needs no scope at all.",
+        "The polymorphic links route registered after the scope plug's route table was built, so it needs no scope at all.",
     ),
     Mutant::fault(
         "token-scopes-optional",
         &["scopes.token-creation-requires-scopes"],
-        "an omitted scopes list on token creation defaults to none instead of being required.",
+        "An omitted scopes list on token creation defaults to none instead of being required.",
     ),
 ];

@@ -5,7 +5,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "security-headers-missing-on-errors",
         &["security-headers.x-frame-options-deny"],
-        "a header set by the happy-path code only, lost on error responses.",
+        "A header set by the happy-path code only, lost on error responses.",
     ),
     Mutant::fault(
         "hsts-without-preload",
@@ -20,7 +20,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "csp-without-frame-ancestors",
         &["security-headers.csp-default-src-none-frame-ancestors-none"],
-        "a Content-Security-Policy copied from a template that predates `frame-ancestors` (`default-src 'none'` only).",
+        "A Content-Security-Policy copied from a template that predates `frame-ancestors` (`default-src 'none'` only).",
     ),
     Mutant::fault(
         "referrer-policy-framework-default",

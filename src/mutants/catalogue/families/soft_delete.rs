@@ -15,7 +15,7 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "deleted-at-local-time",
         &["soft-delete.delete-sets-deleted-at"],
-        "deleted_at is stamped in the server's local time, with a +02:00 offset instead of UTC.",
+        "Deleted_at is stamped in the server's local time, with a +02:00 offset instead of UTC.",
     ),
     Mutant::fault(
         "deleted-filter-ignored",

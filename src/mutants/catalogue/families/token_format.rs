@@ -20,6 +20,6 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant::fault(
         "token-list-shows-raw",
         &["token-format.raw-token-shown-once"],
-        "the raw token kept in the session for the \"copy your token\" banner and never cleared, so the token listing shows it again.",
+        "The raw token kept in the session for the \"copy your token\" banner and never cleared, so the token listing shows it again.",
     ),
 ];
