@@ -88,6 +88,10 @@ pub struct Req {
     pub request_id: RequestId,
     /// Retry transport failures and honour 429 (false when the response itself is under test).
     pub retry: bool,
+    /// The response may carry a freshly minted secret (a raw token shown once): every JSON
+    /// string the predicate accepts is registered as a secret, recorded as the placeholder,
+    /// before the exchange is logged.
+    pub mints: Option<(fn(&str) -> bool, &'static str)>,
 }
 
 impl Req {
@@ -100,6 +104,7 @@ impl Req {
             token: None,
             request_id: RequestId::Auto,
             retry: true,
+            mints: None,
         }
     }
     pub fn get(target: impl Into<String>) -> Req {
@@ -131,6 +136,21 @@ impl Req {
     pub fn request_id(mut self, id: RequestId) -> Req {
         self.request_id = id;
         self
+    }
+    /// See [`Req::mints`].
+    pub fn mints_secret(mut self, is_secret: fn(&str) -> bool, placeholder: &'static str) -> Req {
+        self.mints = Some((is_secret, placeholder));
+        self
+    }
+}
+
+/// Every string in `v` that `is_secret` accepts.
+fn secret_strings(v: &Value, is_secret: fn(&str) -> bool, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) if is_secret(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|x| secret_strings(x, is_secret, out)),
+        Value::Object(m) => m.values().for_each(|x| secret_strings(x, is_secret, out)),
+        _ => {}
     }
 }
 
@@ -393,6 +413,15 @@ impl Client {
             }
         } else if let Err(e) = &url {
             outcome = Err(e.clone());
+        }
+        if let (Some((is_secret, placeholder)), Ok(r)) = (req.mints, &outcome) {
+            let mut minted = Vec::new();
+            if let Some(j) = &r.json {
+                secret_strings(j, is_secret, &mut minted);
+            }
+            for m in minted {
+                self.add_secret(&m, placeholder);
+            }
         }
         let red = &self.redactor();
         let rec_headers: Vec<(String, String)> = headers

@@ -1445,7 +1445,11 @@ async fn token_creation(ctx: &Ctx) -> Outcome {
             Req::new(Method::POST, format!("/ui/workspaces/{slug}/tokens"))
                 .header("cookie", cookie)
                 .json(json!({"name": ctx.unique_name("no-scopes")}))
-                .no_retry(),
+                .no_retry()
+                .mints_secret(
+                    super::token_format::well_shaped,
+                    "$SPECGATE_TOKEN_CREATED_WITHOUT_SCOPES",
+                ),
         )
         .await;
     let accepted = ex.status().is_some_and(|s| s < 300);

@@ -241,6 +241,9 @@ async fn shown_once(ctx: &Ctx) -> Outcome {
         return Outcome::skipped("needs the workspace slug: set [ui_session] workspace_slug");
     };
     let route = format!("/ui/workspaces/{slug}/tokens");
+    // From the creation on, the raw token is recorded as this placeholder (the creation
+    // response included): finding it in a later body means the body carried the raw token.
+    let placeholder = "$SPECGATE_TOKEN_CREATED_THROUGH_UI";
     let created = ctx
         .send(
             Req::new(reqwest::Method::POST, route.clone())
@@ -249,7 +252,8 @@ async fn shown_once(ctx: &Ctx) -> Outcome {
                     "name": ctx.unique_name("shown-once"),
                     "scopes": ["all:read"],
                 }))
-                .no_retry(),
+                .no_retry()
+                .mints_secret(well_shaped, placeholder),
         )
         .await;
     let mut f = Findings::default();
@@ -289,9 +293,6 @@ async fn shown_once(ctx: &Ctx) -> Outcome {
         return f.outcome("");
     };
     f.checked += 1;
-    // From now on the raw token is recorded as this placeholder: finding it in a later body
-    // means the body carried the raw token.
-    let placeholder = "$SPECGATE_TOKEN_CREATED_THROUGH_UI";
     ctx.client().add_secret(&raw, placeholder);
     let listing = ctx
         .send(
