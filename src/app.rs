@@ -228,6 +228,15 @@ pub async fn check(
     console: &mut dyn Write,
 ) -> Result<(RunReport, u8), HarnessError> {
     let seed = opts.seed.unwrap_or_else(rand::random);
+    if let Some(unknown) = opts
+        .reference_faults
+        .iter()
+        .find(|f| !crate::mutants::known_fault(f))
+    {
+        return Err(HarnessError::Usage(format!(
+            "unknown reference fault switch '{unknown}' (`specgate mutants --list` names every mutant's)"
+        )));
+    }
     let mut opts = opts;
     let mut reference = None;
     let mut redirect_listener = None;

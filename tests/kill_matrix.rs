@@ -47,3 +47,49 @@ fn rules_json_names_the_mutants_that_prove_each_rule() {
         }
     }
 }
+
+/// Every fault switch the reference server reads is catalogued (as a mutant's, or as a
+/// warning-only switch): no switch exists that nothing proves with.
+#[test]
+fn every_reference_fault_switch_is_catalogued() {
+    let re = regex::Regex::new(r#"(?:fault|seen\.on|on)\("([a-z0-9-]+)"\)"#).expect("regex");
+    let mut stack = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/reference-server/src"
+    ))];
+    let mut seen = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable source dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("readable source");
+                for c in re.captures_iter(&text) {
+                    seen += 1;
+                    assert!(
+                        mutants::known_fault(&c[1]),
+                        "{}: fault switch '{}' has no mutant in the catalogue",
+                        path.display(),
+                        &c[1]
+                    );
+                }
+            }
+        }
+    }
+    assert!(seen > 100, "found only {seen} fault switch uses");
+}
+
+#[tokio::test]
+async fn an_unknown_fault_switch_is_a_usage_error() {
+    let opts = specgate::app::CheckOptions {
+        reference: true,
+        reference_faults: vec!["no-such-fault".into()],
+        ..Default::default()
+    };
+    let err = specgate::app::check(opts, &mut Vec::new())
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("no-such-fault"), "{err}");
+    assert_eq!(err.exit_code(), specgate::exit::USAGE);
+}

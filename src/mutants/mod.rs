@@ -6,6 +6,6 @@ pub mod catalogue;
 pub mod markdown;
 pub mod matrix;
 
-pub use catalogue::{Mutant, all, proving};
+pub use catalogue::{Mutant, all, known_fault, proving};
 pub use markdown::summary;
 pub use matrix::{MatrixError, MatrixOptions, MatrixReport, MutantResult, run_matrix};

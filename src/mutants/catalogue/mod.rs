@@ -115,6 +115,15 @@ impl Mutant {
     }
 }
 
+/// Fault switches of the reference server that are not mutants: they plant something a rule
+/// must only warn about (C51: enum values in alphabetical order), so nothing may fail.
+pub const WARNING_ONLY_FAULTS: &[&str] = &["enums-sorted-alphabetically"];
+
+/// Is `name` a fault switch of the reference server (a mutant's, or a warning-only one)?
+pub fn known_fault(name: &str) -> bool {
+    WARNING_ONLY_FAULTS.contains(&name) || all().iter().any(|m| m.fault == Some(name))
+}
+
 /// Every mutant in the catalogue.
 pub fn all() -> Vec<Mutant> {
     families::ALL
