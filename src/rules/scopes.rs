@@ -1427,18 +1427,9 @@ async fn reports_scopes(ctx: &Ctx) -> Outcome {
 }
 
 async fn token_creation(ctx: &Ctx) -> Outcome {
-    let Some(cookie) = ctx.client().raw_token("ui_session").map(str::to_string) else {
-        return Outcome::skipped("needs [ui_session] cookie");
-    };
-    let slug = ctx
-        .shared
-        .config
-        .ui_session
-        .as_ref()
-        .and_then(|u| u.workspace_slug.clone())
-        .or_else(|| ctx.shared.config.workspaces.first().map(|w| w.slug.clone()));
-    let Some(slug) = slug else {
-        return Outcome::skipped("needs the workspace slug: set [ui_session] workspace_slug");
+    let (cookie, slug) = match super::token_format::ui_session(ctx) {
+        Ok(s) => s,
+        Err(o) => return o,
     };
     let ex = ctx
         .send(

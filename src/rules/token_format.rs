@@ -223,12 +223,11 @@ fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
     }
 }
 
-/// Creates a token through the UI route (C59), finds the raw token in the creation response,
-/// then reads the UI's token listing: it must show the token's 12-character prefix and never
-/// the raw token. The token is revoked afterwards.
-async fn shown_once(ctx: &Ctx) -> Outcome {
+/// The UI session cookie and the workspace slug of the token UI (C59), or the skip saying
+/// what to configure.
+pub fn ui_session(ctx: &Ctx) -> Result<(String, String), Outcome> {
     let Some(cookie) = ctx.client().raw_token("ui_session").map(str::to_string) else {
-        return Outcome::skipped("needs [ui_session] cookie");
+        return Err(Outcome::skipped("needs [ui_session] cookie"));
     };
     let slug = ctx
         .shared
@@ -238,7 +237,20 @@ async fn shown_once(ctx: &Ctx) -> Outcome {
         .and_then(|u| u.workspace_slug.clone())
         .or_else(|| ctx.shared.config.workspaces.first().map(|w| w.slug.clone()));
     let Some(slug) = slug else {
-        return Outcome::skipped("needs the workspace slug: set [ui_session] workspace_slug");
+        return Err(Outcome::skipped(
+            "needs the workspace slug: set [ui_session] workspace_slug",
+        ));
+    };
+    Ok((cookie, slug))
+}
+
+/// Creates a token through the UI route (C59), finds the raw token in the creation response,
+/// then reads the UI's token listing: it must show the token's 12-character prefix and never
+/// the raw token. The token is revoked afterwards.
+async fn shown_once(ctx: &Ctx) -> Outcome {
+    let (cookie, slug) = match ui_session(ctx) {
+        Ok(s) => s,
+        Err(o) => return o,
     };
     let route = format!("/ui/workspaces/{slug}/tokens");
     // From the creation on, the raw token is recorded as this placeholder (the creation

@@ -58,14 +58,7 @@ pub const RULES: &[Rule] = &[
 pub async fn provoke_last_admin_conflict(ctx: &Ctx) -> Option<std::sync::Arc<Exchange>> {
     let role = "second_workspace";
     let id = ctx.token_id(role)?;
-    let cfg = &ctx.shared.config;
-    let ws = cfg.tokens.get(role).and_then(|t| t.workspace.clone());
-    let admins = cfg
-        .tokens
-        .values()
-        .filter(|t| t.admin && t.workspace == ws)
-        .count();
-    if admins != 1 {
+    if admins_of_workspace(ctx, role) != 1 {
         return None;
     }
     Some(
@@ -76,6 +69,16 @@ pub async fn provoke_last_admin_conflict(ctx: &Ctx) -> Option<std::sync::Arc<Exc
         )
         .await,
     )
+}
+
+/// How many admin tokens of `role`'s workspace the configuration names.
+fn admins_of_workspace(ctx: &Ctx, role: &str) -> usize {
+    let cfg = &ctx.shared.config;
+    let ws = cfg.tokens.get(role).and_then(|t| t.workspace.clone());
+    cfg.tokens
+        .values()
+        .filter(|t| t.admin && t.workspace == ws)
+        .count()
 }
 
 fn token_path(ctx: &Ctx, id: &str) -> String {
@@ -401,15 +404,8 @@ async fn last_admin(ctx: &Ctx) -> Outcome {
         Ok(id) => id,
         Err(o) => return o,
     };
-    let cfg = &ctx.shared.config;
-    let ws = cfg.tokens.get(role).and_then(|t| t.workspace.clone());
-    let admins = cfg
-        .tokens
-        .values()
-        .filter(|t| t.admin && t.workspace == ws)
-        .count();
     let mut f = Findings::default();
-    if admins > 1 {
+    if admins_of_workspace(ctx, role) > 1 {
         f.note("more than one admin token of the second workspace is configured; the target must still refuse if this one is its last");
     }
     let ex = ctx
