@@ -91,8 +91,11 @@ pub struct Req {
     /// The response may carry a freshly minted secret (a raw token shown once): every JSON
     /// string the predicate accepts is registered as a secret, recorded as the placeholder,
     /// before the exchange is logged.
-    pub mints: Option<(fn(&str) -> bool, &'static str)>,
+    pub mints: Option<(IsSecret, &'static str)>,
 }
+
+/// Tells a freshly minted secret among a response's JSON strings (see [`Req::mints`]).
+pub type IsSecret = fn(&str) -> bool;
 
 impl Req {
     pub fn new(method: reqwest::Method, target: impl Into<String>) -> Req {
@@ -138,14 +141,14 @@ impl Req {
         self
     }
     /// See [`Req::mints`].
-    pub fn mints_secret(mut self, is_secret: fn(&str) -> bool, placeholder: &'static str) -> Req {
+    pub fn mints_secret(mut self, is_secret: IsSecret, placeholder: &'static str) -> Req {
         self.mints = Some((is_secret, placeholder));
         self
     }
 }
 
 /// Every string in `v` that `is_secret` accepts.
-fn secret_strings(v: &Value, is_secret: fn(&str) -> bool, out: &mut Vec<String>) {
+fn secret_strings(v: &Value, is_secret: IsSecret, out: &mut Vec<String>) {
     match v {
         Value::String(s) if is_secret(s) => out.push(s.clone()),
         Value::Array(a) => a.iter().for_each(|x| secret_strings(x, is_secret, out)),
