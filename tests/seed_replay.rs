@@ -36,7 +36,7 @@ fn timestamp_re() -> regex::Regex {
 /// The requests of a run in send order, normalised: server-chosen UUIDs (seen in a response
 /// before any request used them, or the ids of the tokens the reference server minted at
 /// seeding, which the run's configuration names) become `<server-id N>` in order of first use,
-/// timestamps `<ts>`.
+/// timestamps `<ts>`, and the seeded workspace's slug in the token UI's route `<slug>`.
 fn normalised(exchanges: &[std::sync::Arc<Exchange>]) -> Vec<String> {
     let mut exchanges: Vec<&Exchange> = exchanges.iter().map(|e| &**e).collect();
     exchanges.sort_by_key(|e| e.seq);
@@ -60,6 +60,11 @@ fn normalised(exchanges: &[std::sync::Arc<Exchange>]) -> Vec<String> {
             ex.request.body.as_deref().unwrap_or("")
         );
         let mut line = stamps.replace_all(&line, "<ts>").into_owned();
+        // Workspace slugs are minted at seeding too (the token UI's route names one).
+        if let Some((before, rest)) = line.split_once("/ui/workspaces/") {
+            let after = rest.split_once('/').map_or("", |(_, a)| a);
+            line = format!("{before}/ui/workspaces/<slug>/{after}");
+        }
         // Token ids come from the seeding, not from a response the run saw.
         if let Some(rest) = decoded.split("/tokens/").nth(1) {
             if let Some(m) = uuids.find(rest) {
