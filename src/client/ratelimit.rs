@@ -1,6 +1,10 @@
 //! Parsing of RateLimit / RateLimit-Policy headers: the guide's literal syntax
 //! (`limit=240, remaining=115, reset=42`, `240;w=60`) and, with a note, the IETF
-//! structured-field draft (`"default";r=115;t=42`, `"default";q=240;w=60`) (C14).
+//! structured-field draft (`"default";r=115;t=42`, `"default";q=240;w=60`) (C14); and
+//! `Retry-After` in whole seconds. What a server sends here is untrusted: these functions take
+//! any text without panicking (they are fuzzed).
+
+use std::time::{Duration, Instant};
 
 /// A parsed `RateLimit` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +80,17 @@ pub fn parse_policy(h: &str) -> Option<Policy> {
         window: get(&rest, "w")?,
         structured: true,
     })
+}
+
+/// `Retry-After` in whole seconds, the only form the guide allows; None for an HTTP-date or
+/// anything else.
+pub fn parse_retry_after(v: &str) -> Option<u64> {
+    v.trim().parse().ok()
+}
+
+/// When a token's budget refills: `reset` seconds (as a `RateLimit` header said) after `now`.
+pub fn reset_at(now: Instant, reset: u64) -> Instant {
+    now + Duration::from_secs(reset)
 }
 
 #[cfg(test)]

@@ -177,10 +177,12 @@ pub fn param<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
 
 /// The `Link` header as rel → target (targets may contain commas).
 pub fn link_header(ex: &Exchange) -> BTreeMap<String, String> {
+    ex.header("link").map(link_header_map).unwrap_or_default()
+}
+
+/// A `Link` header value as rel → target (the reading [`links_agree`] compares with).
+pub fn link_header_map(h: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let Some(h) = ex.header("link") else {
-        return out;
-    };
     let re = regex::Regex::new(r"<([^>]*)>([^<]*)").expect("valid regex");
     for cap in re.captures_iter(h) {
         let target = cap[1].to_string();
