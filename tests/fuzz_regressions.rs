@@ -4,6 +4,7 @@
 //! (`fuzz/src/lib.rs`, compiled in here). Each must return: `Ok`, `Err`, `None` are all fine,
 //! a panic or a stack overflow is not. See docs/fuzzing.md.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[path = "../fuzz/src/lib.rs"]
@@ -30,8 +31,9 @@ fn replay(target: &str, seeds: &str, harness: fn(&[u8])) -> usize {
     files.extend(inputs(&format!("regressions/{target}")));
     for f in &files {
         let data = std::fs::read(f).expect("readable input");
-        // Named before the call: a stack overflow aborts without unwinding.
-        eprintln!("{target}: {}", f.display());
+        // Named before the call, past the test harness's output capture: a stack overflow
+        // aborts the process, and captured output would be lost with it.
+        let _ = writeln!(std::io::stderr(), "{target}: {}", f.display());
         harness(&data);
     }
     files.len()

@@ -50,7 +50,8 @@ fn model_of(data: &[u8]) -> Option<spec::ApiModel> {
 
 /// `openapi_load`: text → YAML/JSON parse → `$ref` loading and checks → the API model → what
 /// rules read from the model without a server: resources, list fields and documented
-/// semantics, minimal request bodies, and every static (`specgate lint`) rule.
+/// semantics, minimal request bodies and the properties write probes fill, and every static
+/// (`specgate lint`) rule.
 pub fn openapi_load(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = spec::load::parse_text(text);
@@ -64,6 +65,7 @@ pub fn openapi_load(data: &[u8]) {
         if op.is_collection_get() {
             let _ = specgate::oracle::schema::list_fields(&model, op);
         }
+        let _ = specgate::rules::writes::body_props(&model, op);
         for schema in op.request_body.iter().flat_map(|b| b.values()).flatten() {
             let _ = specgate::generate::payload::for_body(&model, schema, &unique);
         }
