@@ -593,7 +593,10 @@ impl Client {
                 role.to_string(),
                 Pace {
                     remaining: Some(parsed.remaining),
-                    reset_at: Some(Instant::now() + Duration::from_secs(parsed.reset)),
+                    reset_at: Some(crate::client::ratelimit::reset_at(
+                        Instant::now(),
+                        parsed.reset,
+                    )),
                 },
             );
         }
@@ -660,7 +663,7 @@ fn backoff(attempt: u32) -> u64 {
 
 fn retry_after_secs(r: &RecordedResponse) -> Option<u64> {
     r.header("retry-after")
-        .and_then(|v| v.trim().parse::<u64>().ok())
+        .and_then(crate::client::ratelimit::parse_retry_after)
 }
 
 /// Longest request body recorded whole (and pasted into a curl line); of a longer one (an

@@ -1,6 +1,10 @@
 //! Parsing of RateLimit / RateLimit-Policy headers: the guide's literal syntax
 //! (`limit=240, remaining=115, reset=42`, `240;w=60`) and, with a note, the IETF
-//! structured-field draft (`"default";r=115;t=42`, `"default";q=240;w=60`) (C14).
+//! structured-field draft (`"default";r=115;t=42`, `"default";q=240;w=60`) (C14); and
+//! `Retry-After` in whole seconds. What a server sends here is untrusted: these functions take
+//! any text without panicking (they are fuzzed).
+
+use std::time::{Duration, Instant};
 
 /// A parsed `RateLimit` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +82,23 @@ pub fn parse_policy(h: &str) -> Option<Policy> {
     })
 }
 
+/// `Retry-After` in whole seconds, the only form the guide allows; None for an HTTP-date or
+/// anything else.
+pub fn parse_retry_after(v: &str) -> Option<u64> {
+    v.trim().parse().ok()
+}
+
+/// Longest refill delay taken from a `RateLimit` header (a day): the client never pauses
+/// that long anyway, and a larger value, up to `u64::MAX`, would overflow an [`Instant`].
+pub const MAX_RESET_SECS: u64 = 24 * 60 * 60;
+
+/// When a token's budget refills: `reset` seconds (as a `RateLimit` header said) after `now`,
+/// at most [`MAX_RESET_SECS`] later.
+pub fn reset_at(now: Instant, reset: u64) -> Instant {
+    let wait = Duration::from_secs(reset.min(MAX_RESET_SECS));
+    now.checked_add(wait).unwrap_or(now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +143,25 @@ mod tests {
                 structured: true
             })
         );
+    }
+
+    #[test]
+    fn a_huge_reset_is_capped_not_an_overflow() {
+        // Found by the ratelimit_headers fuzz target: `Instant + u64::MAX s` panicked.
+        let rl = parse_ratelimit("limit=1, remaining=0, reset=18446744073709551615").unwrap();
+        let now = Instant::now();
+        assert_eq!(
+            reset_at(now, rl.reset),
+            now + Duration::from_secs(MAX_RESET_SECS)
+        );
+        assert_eq!(reset_at(now, 42), now + Duration::from_secs(42));
+    }
+
+    #[test]
+    fn retry_after_is_whole_seconds() {
+        assert_eq!(parse_retry_after(" 30 "), Some(30));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(parse_retry_after("-1"), None);
     }
 
     #[test]

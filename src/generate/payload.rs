@@ -5,6 +5,10 @@ use serde_json::{Map, Value, json};
 
 use crate::spec::{ApiModel, SchemaRef};
 
+/// Most schemas one generated value may visit: `allOf` parts and required properties that
+/// refer back to their schema would otherwise fan out exponentially within the depth limit.
+const MAX_VISITS: usize = 4096;
+
 /// Generates a value for `schema` (which lives in `file`). `name_hint` produces unique strings.
 pub fn minimal(
     model: &ApiModel,
@@ -13,12 +17,24 @@ pub fn minimal(
     unique: &dyn Fn(&str) -> String,
     depth: usize,
 ) -> Value {
+    minimal_in(model, file, schema, unique, depth, &mut MAX_VISITS.clone())
+}
+
+fn minimal_in(
+    model: &ApiModel,
+    file: &str,
+    schema: &Value,
+    unique: &dyn Fn(&str) -> String,
+    depth: usize,
+    budget: &mut usize,
+) -> Value {
     let Some((file, schema)) = model.doc.resolve(file, schema) else {
         return Value::Null;
     };
-    if depth > 8 {
+    if depth > 8 || *budget == 0 {
         return Value::Null;
     }
+    *budget -= 1;
     if let Some(c) = schema.get("const") {
         return c.clone();
     }
@@ -41,13 +57,15 @@ pub fn minimal(
             if key == "allOf" {
                 let mut merged = Map::new();
                 for part in schema[key].as_array().into_iter().flatten() {
-                    if let Value::Object(m) = minimal(model, file, part, unique, depth + 1) {
+                    if let Value::Object(m) =
+                        minimal_in(model, file, part, unique, depth + 1, budget)
+                    {
                         merged.extend(m);
                     }
                 }
                 return Value::Object(merged);
             }
-            return minimal(model, file, first, unique, depth + 1);
+            return minimal_in(model, file, first, unique, depth + 1, budget);
         }
     }
     let ty = match schema.get("type") {
@@ -73,7 +91,7 @@ pub fn minimal(
             for name in required {
                 let v = props
                     .and_then(|p| p.get(name))
-                    .map(|s| string_for_name(name, s, model, file, unique, depth))
+                    .map(|s| string_for_name(name, s, model, file, unique, depth, budget))
                     .unwrap_or(Value::String(unique(name)));
                 out.insert(name.to_string(), v);
             }
@@ -108,8 +126,9 @@ fn string_for_name(
     file: &str,
     unique: &dyn Fn(&str) -> String,
     depth: usize,
+    budget: &mut usize,
 ) -> Value {
-    let v = minimal(model, file, s, unique, depth + 1);
+    let v = minimal_in(model, file, s, unique, depth + 1, budget);
     match (&v, name) {
         (Value::String(_), n)
             if n == "name" || n == "title" || n == "body" || n == "description" =>

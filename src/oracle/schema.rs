@@ -1,7 +1,7 @@
 //! What the oracle needs to know about a resource's fields (their JSON kinds, read from the
 //! list operation's response schema) and about the target's documented semantics.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 
@@ -48,15 +48,30 @@ fn type_names(s: &Value) -> Vec<String> {
     }
 }
 
+/// How many `oneOf`/`anyOf`/`allOf` wrappers [`field_info`] looks through: a schema that wraps
+/// a `$ref` to itself would otherwise recurse until the stack overflows.
+const MAX_WRAPPERS: usize = 16;
+
+fn unknown() -> FieldInfo {
+    FieldInfo {
+        kind: FieldKind::Unknown,
+        nullable: true,
+        enum_values: vec![],
+        pattern: false,
+    }
+}
+
 /// Reads a (resolved) property schema.
 pub fn field_info(model: &ApiModel, file: &str, s: &Value) -> FieldInfo {
+    field_info_at(model, file, s, 0)
+}
+
+fn field_info_at(model: &ApiModel, file: &str, s: &Value, depth: usize) -> FieldInfo {
+    if depth > MAX_WRAPPERS {
+        return unknown();
+    }
     let Some((file, s)) = model.doc.resolve(file, s) else {
-        return FieldInfo {
-            kind: FieldKind::Unknown,
-            nullable: true,
-            enum_values: vec![],
-            pattern: false,
-        };
+        return unknown();
     };
     // `oneOf/anyOf: [{$ref}, {type: null}]` and `allOf: [{$ref}]`.
     for key in ["oneOf", "anyOf", "allOf"] {
@@ -64,7 +79,7 @@ pub fn field_info(model: &ApiModel, file: &str, s: &Value) -> FieldInfo {
             let non_null: Vec<&Value> =
                 parts.iter().filter(|p| type_names(p) != ["null"]).collect();
             if let Some(first) = non_null.first() {
-                let mut info = field_info(model, file, first);
+                let mut info = field_info_at(model, file, first, depth + 1);
                 info.nullable |= non_null.len() < parts.len();
                 return info;
             }
@@ -141,18 +156,21 @@ pub fn list_fields(model: &ApiModel, op: &Operation) -> BTreeMap<String, FieldIn
     let Some((file, item)) = data.get("items").and_then(|i| model.doc.resolve(file, i)) else {
         return out;
     };
-    collect_properties(model, file, item, &mut out, 0);
+    collect_properties(model, file, item, &mut out, 0, &mut HashSet::new());
     out
 }
 
+/// `seen` holds the schemas already read (by address: the document does not change), so parts
+/// that refer back to their schema are read once instead of fanning out exponentially.
 fn collect_properties(
     model: &ApiModel,
     file: &str,
     s: &Value,
     out: &mut BTreeMap<String, FieldInfo>,
     depth: usize,
+    seen: &mut HashSet<*const Value>,
 ) {
-    if depth > 6 {
+    if depth > 6 || !seen.insert(s as *const Value) {
         return;
     }
     if let Some(props) = s.get("properties").and_then(Value::as_object) {
@@ -163,7 +181,7 @@ fn collect_properties(
     for key in ["allOf", "oneOf", "anyOf"] {
         for part in s.get(key).and_then(Value::as_array).into_iter().flatten() {
             if let Some((f, part)) = model.doc.resolve(file, part) {
-                collect_properties(model, f, part, out, depth + 1);
+                collect_properties(model, f, part, out, depth + 1, seen);
             }
         }
     }
@@ -259,5 +277,31 @@ impl Semantics {
                 .to_string(),
             notes,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn model(yaml: &str) -> ApiModel {
+        let root = "file:///t/openapi.yaml";
+        let files = BTreeMap::from([(root.to_string(), yaml.to_string())]);
+        crate::spec::build(crate::spec::load::load_in_memory(root, &files).unwrap())
+    }
+
+    #[test]
+    fn a_schema_wrapping_a_ref_to_itself_is_unknown_not_a_stack_overflow() {
+        // A legal document (the ref reaches content). Found by reading the code while writing
+        // the openapi_load fuzz target; the fuzzer had not reached it.
+        let m = model(
+            "openapi: 3.1.0\ninfo: {title: t, version: v}\npaths:\n  /items:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                properties:\n                  data:\n                    type: array\n                    items:\n                      properties:\n                        loop: {$ref: '#/components/schemas/Loop'}\n                        n: {oneOf: [{type: integer}, {type: 'null'}]}\ncomponents:\n  schemas:\n    Loop:\n      oneOf:\n        - $ref: '#/components/schemas/Loop'\n",
+        );
+        let fields = list_fields(&m, &m.operations[0]);
+        assert_eq!(fields["loop"].kind, FieldKind::Unknown);
+        assert_eq!(fields["n"].kind, FieldKind::Integer);
+        assert!(fields["n"].nullable);
     }
 }

@@ -414,7 +414,7 @@ async fn retry_after(ctx: &Ctx) -> Outcome {
     };
     let mut f = Findings::default();
     let ra = ex.header("retry-after");
-    let secs = ra.and_then(|v| v.trim().parse::<u64>().ok());
+    let secs = ra.and_then(crate::client::ratelimit::parse_retry_after);
     f.check(
         secs.is_some(),
         || {

@@ -3,6 +3,7 @@
 //! document declares them, requests with the full-access token, and small readers of responses.
 //! Nothing here is a rule; each family file says what it checks.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -97,12 +98,21 @@ pub fn schema_props(model: &ApiModel, schema: &SchemaRef) -> Vec<Prop> {
         return vec![];
     };
     let mut out = Vec::new();
-    collect_props(model, file, s, &mut out, 0);
+    collect_props(model, file, s, &mut out, 0, &mut HashSet::new());
     out
 }
 
-fn collect_props(model: &ApiModel, file: &str, s: &Value, out: &mut Vec<Prop>, depth: usize) {
-    if depth > 8 {
+/// `seen` holds the schemas already read (by address), so `allOf` parts that refer back to
+/// their schema are read once instead of fanning out exponentially.
+fn collect_props(
+    model: &ApiModel,
+    file: &str,
+    s: &Value,
+    out: &mut Vec<Prop>,
+    depth: usize,
+    seen: &mut HashSet<*const Value>,
+) {
+    if depth > 8 || !seen.insert(s as *const Value) {
         return;
     }
     let required: Vec<&str> = s
@@ -132,7 +142,7 @@ fn collect_props(model: &ApiModel, file: &str, s: &Value, out: &mut Vec<Prop>, d
         .flatten()
     {
         if let Some((f, v)) = model.doc.resolve(file, part) {
-            collect_props(model, f, v, out, depth + 1);
+            collect_props(model, f, v, out, depth + 1, seen);
         }
     }
 }

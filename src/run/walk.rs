@@ -3,7 +3,7 @@
 //! pass.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use serde_json::Value;
 
@@ -177,12 +177,16 @@ pub fn param<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
 
 /// The `Link` header as rel → target (targets may contain commas).
 pub fn link_header(ex: &Exchange) -> BTreeMap<String, String> {
+    ex.header("link").map(link_header_map).unwrap_or_default()
+}
+
+/// A `Link` header value as rel → target (the reading [`links_agree`] compares with).
+pub fn link_header_map(h: &str) -> BTreeMap<String, String> {
+    // Compiled once: compiling it per header made this the slowest part of reading a page.
+    static LINK_RE: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"<([^>]*)>([^<]*)").expect("valid regex"));
     let mut out = BTreeMap::new();
-    let Some(h) = ex.header("link") else {
-        return out;
-    };
-    let re = regex::Regex::new(r"<([^>]*)>([^<]*)").expect("valid regex");
-    for cap in re.captures_iter(h) {
+    for cap in LINK_RE.captures_iter(h) {
         let target = cap[1].to_string();
         for p in cap[2].split(';') {
             if let Some(rel) = p.trim().trim_end_matches(',').trim().strip_prefix("rel=") {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use futures_util::future::BoxFuture;
 use serde_json::Value;
 use url::Url;
 
@@ -116,8 +117,79 @@ fn split_ref(file: &str, reference: &str) -> Option<(String, String)> {
 /// Loads and checks a document from a path or an http(s) URL.
 pub async fn load(location: &str, client: Option<&reqwest::Client>) -> Result<Document, SpecError> {
     let base = to_url(location)?;
+    load_with(location, base, &mut Remote { client }).await
+}
+
+/// Reads and parses one file of a document: its URL, and how to name it in errors.
+trait Fetcher: Send {
+    fn fetch<'a>(&'a mut self, url: &'a Url, shown: &'a str) -> BoxFuture<'a, FetchResult>;
+}
+
+type FetchResult = Result<Value, SpecError>;
+
+/// Files on disk and over http(s).
+struct Remote<'c> {
+    client: Option<&'c reqwest::Client>,
+}
+
+impl Fetcher for Remote<'_> {
+    fn fetch<'a>(&'a mut self, url: &'a Url, shown: &'a str) -> BoxFuture<'a, FetchResult> {
+        Box::pin(fetch_parse(url, shown, self.client))
+    }
+}
+
+/// Files given as text, keyed by URL.
+struct InMemory<'f> {
+    files: &'f BTreeMap<String, String>,
+}
+
+impl Fetcher for InMemory<'_> {
+    fn fetch<'a>(&'a mut self, url: &'a Url, shown: &'a str) -> BoxFuture<'a, FetchResult> {
+        let parsed = match self.files.get(url.as_str()) {
+            None => Err(SpecError::Read {
+                location: shown.to_string(),
+                message: "no such file".into(),
+            }),
+            Some(text) => parse_text(text).map_err(|message| SpecError::Parse {
+                location: shown.to_string(),
+                message,
+            }),
+        };
+        Box::pin(std::future::ready(parsed))
+    }
+}
+
+/// Loads and checks a document whose files are all in memory: `files` maps absolute URLs
+/// (e.g. `file:///api/openapi.yaml`) to their text, and `root` is the key of the root
+/// document. A reference to a file that is not in the map is dangling. This is the loader the
+/// fuzz targets drive; it goes through the same checks as [`load`].
+pub fn load_in_memory(root: &str, files: &BTreeMap<String, String>) -> Result<Document, SpecError> {
+    let base = Url::parse(root).map_err(|e| SpecError::Read {
+        location: root.to_string(),
+        message: e.to_string(),
+    })?;
+    let mut fetcher = InMemory { files };
+    let fut = load_with(root, base, &mut fetcher);
+    // Nothing in the future waits on I/O, so one poll finishes it.
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(r) => r,
+        std::task::Poll::Pending => Err(SpecError::Read {
+            location: root.to_string(),
+            message: "failed to load the in-memory document in one step".into(),
+        }),
+    }
+}
+
+/// The loader proper: `fetch` reads and parses one file (its URL, and how to name it).
+async fn load_with(
+    location: &str,
+    base: Url,
+    fetcher: &mut impl Fetcher,
+) -> Result<Document, SpecError> {
     let mut files = BTreeMap::new();
-    let root = fetch_parse(&base, location, client).await?;
+    let root = fetcher.fetch(&base, location).await?;
     check_root(location, &root)?;
     let version = version_of(location, &root)?;
     files.insert(base.to_string(), root);
@@ -140,7 +212,8 @@ pub async fn load(location: &str, client: Option<&reqwest::Client>) -> Result<Do
                     pointer: ptr.clone(),
                     target: r.clone(),
                 })?;
-                let doc = fetch_parse(&url, url.as_str(), client)
+                let doc = fetcher
+                    .fetch(&url, url.as_str())
                     .await
                     .map_err(|e| match e {
                         SpecError::Read { .. } => SpecError::DanglingRef {
