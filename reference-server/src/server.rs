@@ -301,13 +301,7 @@ pub async fn serve_http_port(
     if !server.state.fault("plain-http-serves-api") {
         return serve_https_redirect_on(addr, server.addr.port()).await;
     }
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| StartError::Bind { addr, source })?;
-    let port = listener
-        .local_addr()
-        .map_err(|source| StartError::Bind { addr, source })?
-        .port();
+    let (listener, port) = bind_with_port(addr).await?;
     let app = router(server.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     Ok((
         tokio::spawn(async move {
@@ -317,11 +311,8 @@ pub async fn serve_http_port(
     ))
 }
 
-/// [`serve_https_redirect`] on `addr` (port 0 for any free one), returning the port it bound.
-pub async fn serve_https_redirect_on(
-    addr: SocketAddr,
-    https_port: u16,
-) -> Result<(tokio::task::JoinHandle<()>, u16), StartError> {
+/// Binds `addr` (port 0 for any free one) and tells the port it got.
+async fn bind_with_port(addr: SocketAddr) -> Result<(tokio::net::TcpListener, u16), StartError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| StartError::Bind { addr, source })?;
@@ -329,6 +320,15 @@ pub async fn serve_https_redirect_on(
         .local_addr()
         .map_err(|source| StartError::Bind { addr, source })?
         .port();
+    Ok((listener, port))
+}
+
+/// [`serve_https_redirect`] on `addr` (port 0 for any free one), returning the port it bound.
+pub async fn serve_https_redirect_on(
+    addr: SocketAddr,
+    https_port: u16,
+) -> Result<(tokio::task::JoinHandle<()>, u16), StartError> {
+    let (listener, port) = bind_with_port(addr).await?;
     let app = Router::new().fallback(move |uri: Uri, headers: axum::http::HeaderMap| async move {
         let host = headers
             .get(header::HOST)

@@ -159,12 +159,17 @@ struct Plan {
     previous_version: String,
 }
 
-/// The reference document as JSON.
+/// The reference document as JSON, read and parsed once per process (every document and
+/// baseline mutant starts from it).
 fn reference_document() -> Result<Value, String> {
-    let text = std::fs::read_to_string(REFERENCE_DOCUMENT)
-        .map_err(|e| format!("failed to read {REFERENCE_DOCUMENT}: {e}"))?;
-    crate::spec::load::parse_text(&text)
-        .map_err(|e| format!("failed to parse {REFERENCE_DOCUMENT}: {e}"))
+    static DOC: std::sync::OnceLock<Result<Value, String>> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| {
+        let text = std::fs::read_to_string(REFERENCE_DOCUMENT)
+            .map_err(|e| format!("failed to read {REFERENCE_DOCUMENT}: {e}"))?;
+        crate::spec::load::parse_text(&text)
+            .map_err(|e| format!("failed to parse {REFERENCE_DOCUMENT}: {e}"))
+    })
+    .clone()
 }
 
 /// Writes the reference document changed by `change` to `dir/name`.
